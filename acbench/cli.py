@@ -1,0 +1,187 @@
+"""The ``acbench`` command line.
+
+acbench demo                       # WorfBench on the bundled SmolLM2, sample data, offline
+acbench eval --tasks acbench_workflow --model-args pretrained=<model> [--data-source ...]
+acbench tasks-path                 # folder for lm_eval --include_path
+acbench model-path [acbench:smollm2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from acbench.models import DEFAULT_MODEL
+
+
+def _cmd_tasks_path(args: argparse.Namespace) -> int:
+    from acbench.paths import tasks_path
+
+    print(tasks_path())
+    return 0
+
+
+def _cmd_model_path(args: argparse.Namespace) -> int:
+    from acbench.models import resolve_model
+
+    print(resolve_model(args.model))
+    return 0
+
+
+def _add_eval_arguments(parser: argparse.ArgumentParser, demo: bool) -> None:
+    parser.add_argument(
+        "--model", default="hf", help="lm-eval model backend: hf, vllm, local-chat-completions, ..."
+    )
+    parser.add_argument(
+        "--model-args",
+        default=f"pretrained={DEFAULT_MODEL}",
+        help="lm-eval model_args (default: the bundled SmolLM2)",
+    )
+    if not demo:
+        parser.add_argument(
+            "--tasks",
+            default="acbench_workflow",
+            help="comma-separated tasks or groups (default: acbench_workflow)",
+        )
+    parser.add_argument(
+        "--data-source",
+        choices=("hub", "local", "sample"),
+        default="sample" if demo else None,
+        help="where task data comes from (default: the upstream Hub dataset)",
+    )
+    parser.add_argument("--data-dir", help="local copy of the upstream data (implies local)")
+    parser.add_argument(
+        "--limit", type=float, default=None, help="samples per task (a fraction if < 1)"
+    )
+    parser.add_argument(
+        "--output-path",
+        type=Path,
+        default=Path("results"),
+        help="results folder (lm-eval layout; default: ./results)",
+    )
+    parser.add_argument(
+        "--no-chat-template",
+        action="store_true",
+        help="plain-text prompts instead of the model's chat template",
+    )
+    parser.add_argument("--batch-size", default="1")
+    parser.add_argument("--device", default=None)
+    parser.add_argument(
+        "--max-gen-toks",
+        type=int,
+        default=None,
+        help="cap on new tokens per generation (default: each task's own)",
+    )
+    parser.add_argument(
+        "--metadata", default="{}", help="JSON passed to every task, as lm_eval --metadata"
+    )
+    parser.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="do not keep the request cache that lets interrupted runs resume",
+    )
+    parser.add_argument(
+        "--threads", type=int, default=None, help="torch CPU threads (default: torch's choice)"
+    )
+
+
+def _cmd_eval(args: argparse.Namespace) -> int:
+    from acbench.evaluate import EvaluationError, EvaluationRun, parse_model_args, run_evaluation
+    from acbench.report import format_summary
+
+    if args.threads:
+        import torch
+
+        torch.set_num_threads(args.threads)
+    try:
+        metadata = json.loads(args.metadata)
+    except json.JSONDecodeError as err:
+        print(f"acbench: --metadata is not valid JSON: {err}", file=sys.stderr)
+        return 2
+    tasks = getattr(args, "tasks", "acbench_workflow")
+    run = EvaluationRun(
+        model=args.model,
+        model_args=parse_model_args(args.model_args),
+        tasks=[t.strip() for t in tasks.split(",") if t.strip()],
+        data_source=args.data_source,
+        data_dir=args.data_dir,
+        limit=args.limit,
+        apply_chat_template=not args.no_chat_template,
+        batch_size=args.batch_size,
+        device=args.device,
+        gen_kwargs={"max_gen_toks": args.max_gen_toks} if args.max_gen_toks else None,
+        metadata=metadata,
+        output_path=args.output_path,
+        use_cache=not args.no_cache,
+    )
+    try:
+        outcome = run_evaluation(run)
+    except EvaluationError as err:
+        print(f"acbench: {err}", file=sys.stderr)
+        return 2
+    print(format_summary(outcome.results))
+    if outcome.results_file:
+        print(f"\nResults: {outcome.results_file}")
+        print(f"Samples: {outcome.results_file.parent}/samples_*.jsonl")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="acbench", description="ACBench: does compression break LLM agents?"
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="show lm-eval's logs")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    demo = commands.add_parser(
+        "demo", help="WorfBench on the bundled SmolLM2 with the sample data (offline)"
+    )
+    _add_eval_arguments(demo, demo=True)
+    demo.set_defaults(func=_cmd_eval)
+
+    evaluate = commands.add_parser("eval", help="run ACBench tasks through lm-eval")
+    _add_eval_arguments(evaluate, demo=False)
+    evaluate.set_defaults(func=_cmd_eval)
+
+    tasks = commands.add_parser("tasks-path", help="print the lm-eval task folder")
+    tasks.set_defaults(func=_cmd_tasks_path)
+
+    model = commands.add_parser("model-path", help="print the local folder of a model alias")
+    model.add_argument("model", nargs="?", default=DEFAULT_MODEL)
+    model.set_defaults(func=_cmd_model_path)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+    if not args.verbose:
+        os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+    try:
+        return args.func(args)
+    except KeyboardInterrupt:
+        print(
+            "acbench: interrupted; rerun the same command to resume from the request cache",
+            file=sys.stderr,
+        )
+        return 130
+    except Exception as err:  # one clear line instead of a traceback that hides the cause
+        from acbench.models import ModelNotFoundError
+        from acbench_tasks.common.data_sources import DataSourceError
+
+        if isinstance(err, (DataSourceError, ModelNotFoundError)):
+            print(f"acbench: {err}", file=sys.stderr)
+            return 2
+        raise
+
+
+if __name__ == "__main__":
+    sys.exit(main())

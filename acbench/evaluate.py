@@ -1,0 +1,164 @@
+"""Run ACBench tasks through lm-eval and save the results the way ``lm_eval`` does.
+
+A thin layer over :func:`lm_eval.simple_evaluate`: it resolves embedded model names, passes the
+data-source choice to every task, keeps a request cache next to the results (so an interrupted
+run resumes where it stopped), and writes lm-eval's own results and samples files.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from acbench.models import DEFAULT_MODEL, ModelNotFoundError, is_alias, resolve_model
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_TASKS = ("acbench_workflow",)
+
+
+class EvaluationError(RuntimeError):
+    """An evaluation that cannot start; the message says why and what to do."""
+
+
+@dataclass
+class EvaluationRun:
+    """What to evaluate and how; mirrors the ``lm_eval`` flags it maps onto."""
+
+    model: str = "hf"
+    model_args: dict[str, Any] = field(default_factory=lambda: {"pretrained": DEFAULT_MODEL})
+    tasks: Sequence[str] = DEFAULT_TASKS
+    data_source: str | None = None  # hub | local | sample (None: the task default, hub)
+    data_dir: str | None = None
+    limit: float | None = None
+    apply_chat_template: bool = True
+    batch_size: int | str = 1
+    device: str | None = None
+    gen_kwargs: dict[str, Any] | None = None
+    metadata: dict[str, Any] = field(default_factory=dict)
+    output_path: Path | None = Path("results")
+    log_samples: bool = True
+    use_cache: bool = True
+
+    def task_metadata(self) -> dict[str, Any]:
+        metadata = dict(self.metadata)
+        if self.data_source:
+            metadata["data_source"] = self.data_source
+        if self.data_dir:
+            metadata["data_dir"] = self.data_dir
+        return metadata
+
+
+@dataclass
+class EvaluationResult:
+    results: dict[str, Any]
+    results_file: Path | None
+
+
+def parse_model_args(text: str | None) -> dict[str, Any]:
+    """``"pretrained=x,dtype=float32"`` → dict, with lm-eval's own parser."""
+    from lm_eval.utils import simple_parse_args_string
+
+    return simple_parse_args_string(text or "")
+
+
+def _check_model(run: EvaluationRun) -> dict[str, Any]:
+    """Resolve aliases and fail early, with one clear line, on a missing local model path."""
+    args = dict(run.model_args)
+    pretrained = args.get("pretrained")
+    if isinstance(pretrained, str):
+        if is_alias(pretrained):
+            try:
+                path = resolve_model(pretrained)
+            except ModelNotFoundError as err:
+                raise EvaluationError(str(err)) from None
+            if run.model not in ("hf", "hf-auto", "huggingface"):
+                args["pretrained"] = path  # only lm-eval's HF backend knows our aliases
+        elif _looks_like_path(pretrained) and not Path(pretrained).expanduser().exists():
+            raise EvaluationError(
+                f"model path {pretrained} does not exist; give a local checkpoint folder, a Hub "
+                f"model id, or {DEFAULT_MODEL} for the bundled SmolLM2"
+            )
+    return args
+
+
+def _default_device() -> str:
+    import torch
+
+    return "cuda" if torch.cuda.is_available() else "cpu"
+
+
+def _looks_like_path(name: str) -> bool:
+    return name.startswith(("/", "./", "../", "~")) or Path(name).expanduser().exists()
+
+
+def _cache_path(run: EvaluationRun, model_args: dict[str, Any]) -> str | None:
+    if not (run.use_cache and run.output_path):
+        return None
+    name = str(model_args.get("pretrained", run.model)).strip("/").replace("/", "__")
+    return str(Path(run.output_path) / "cache" / name)
+
+
+def run_evaluation(run: EvaluationRun) -> EvaluationResult:
+    """Evaluate and save: lm-eval results JSON (+ per-task samples JSONL) under ``output_path``."""
+    import lm_eval
+    from lm_eval.loggers import EvaluationTracker
+    from lm_eval.tasks import TaskManager
+
+    from acbench.lm_eval_integration import apply_patches
+
+    apply_patches()  # also when the start-up hook is switched off
+    model_args = _check_model(run)
+    metadata = run.task_metadata()
+    task_manager = TaskManager(metadata=metadata)
+    unknown = [t for t in run.tasks if t not in task_manager.all_tasks]
+    if unknown:
+        ours = sorted(t for t in task_manager.all_tasks if t.startswith("acbench"))
+        raise EvaluationError(
+            f"unknown task(s) {', '.join(unknown)}; ACBench tasks: {', '.join(ours)}"
+        )
+    tracker = EvaluationTracker(output_path=str(run.output_path)) if run.output_path else None
+    try:
+        results = lm_eval.simple_evaluate(
+            model=run.model,
+            model_args=model_args,
+            tasks=list(run.tasks),
+            limit=run.limit,
+            batch_size=run.batch_size,
+            device=run.device or _default_device(),
+            apply_chat_template=run.apply_chat_template,
+            gen_kwargs=run.gen_kwargs,
+            log_samples=run.log_samples,
+            evaluation_tracker=tracker,
+            task_manager=task_manager,
+            use_cache=_cache_path(run, model_args),
+            metadata=metadata,
+        )
+    except OSError as err:  # model not found / not downloadable
+        raise EvaluationError(
+            f"could not load model {model_args.get('pretrained')}: {err}"
+        ) from None
+    if results is None:  # non-zero rank in distributed runs
+        return EvaluationResult({}, None)
+    samples = results.pop("samples", None)
+    results_file = None
+    if tracker is not None:
+        tracker.save_results_aggregated(results=results, samples=samples)
+        if samples:
+            for task_name in results["configs"]:
+                tracker.save_results_samples(task_name=task_name, samples=samples[task_name])
+        results_file = (
+            Path(run.output_path)
+            / tracker.general_config_tracker.model_name_sanitized
+            / f"results_{tracker.date_id}.json"
+        )
+    return EvaluationResult(results, results_file)
+
+
+def load_results(path: str | Path) -> dict[str, Any]:
+    with open(path, encoding="utf-8") as handle:
+        return json.load(handle)

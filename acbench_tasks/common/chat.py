@@ -1,0 +1,78 @@
+"""Tasks whose prompt is a list of chat messages.
+
+lm-eval builds prompts from ``doc_to_text`` strings; ACBench's agent benchmarks are defined as
+message lists (system prompt, worked examples as user/assistant turns, the query). A
+:class:`ChatTask` renders that list with the model's chat template under
+``--apply_chat_template`` (API chat backends receive the messages themselves) and as a plain
+transcript otherwise.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from lm_eval.api.task import ConfigurableTask
+from lm_eval.config.task import TaskConfig
+
+logger = logging.getLogger(__name__)
+
+Message = dict[str, str]
+_TASK_CONFIG_FIELDS = frozenset(f.name for f in dataclasses.fields(TaskConfig))
+
+
+def render_transcript(messages: Sequence[Message]) -> str:
+    """Plain-text prompt: turns separated by blank lines, ending where the answer starts."""
+    return "\n\n".join(m["content"] for m in messages) + "\n"
+
+
+def with_system_instruction(messages: list[Message], instruction: str | None) -> list[Message]:
+    """Prepend ``--system_instruction`` to the system turn (or add one)."""
+    if not instruction:
+        return messages
+    if messages and messages[0]["role"] == "system":
+        head = {"role": "system", "content": f"{instruction}\n\n{messages[0]['content']}"}
+        return [head, *messages[1:]]
+    return [{"role": "system", "content": instruction}, *messages]
+
+
+class ChatTask(ConfigurableTask):
+    """A ``generate_until`` task built from ``doc_to_messages``; subclasses define that method.
+
+    Use it from YAML with ``class: !function <module>.<Subclass>``; keys that are not
+    ``TaskConfig`` fields (such as ``class``) are dropped before lm-eval sees the config.
+    """
+
+    def __init__(self, config: dict[str, Any] | None = None, **kwargs: Any) -> None:
+        config = {k: v for k, v in (config or {}).items() if k in _TASK_CONFIG_FIELDS}
+        super().__init__(config=config, **kwargs)
+
+    def doc_to_messages(self, doc: dict) -> list[Message]:
+        raise NotImplementedError
+
+    def doc_to_text(self, doc: dict, doc_to_text: Any = None) -> str:
+        return render_transcript(self.doc_to_messages(doc))
+
+    def fewshot_context(
+        self,
+        doc: dict,
+        num_fewshot: int,
+        system_instruction: str | None = None,
+        apply_chat_template: bool = False,
+        fewshot_as_multiturn: bool = False,
+        chat_template: Callable[..., Any] | None = None,
+        gen_prefix: str | None = None,
+    ) -> Any:
+        if num_fewshot:
+            logger.warning(
+                "%s: the benchmark's own worked examples are part of its prompt; "
+                "--num_fewshot %s is ignored",
+                self.config.task,
+                num_fewshot,
+            )
+        messages = with_system_instruction(self.doc_to_messages(doc), system_instruction)
+        if apply_chat_template and chat_template is not None:
+            return chat_template(messages, add_generation_prompt=True)
+        return render_transcript(messages)
