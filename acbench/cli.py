@@ -9,6 +9,7 @@ acbench model-path [acbench:smollm2]
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import logging
 import os
@@ -131,6 +132,11 @@ def _cmd_eval(args: argparse.Namespace) -> int:
     return 0
 
 
+# Commands defined next to the code they drive: "module:function", where the function takes the
+# sub-parsers object and adds its command(s). Keep heavy imports inside the command functions.
+EXTRA_COMMANDS: tuple[str, ...] = ()
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="acbench", description="ACBench: does compression break LLM agents?"
@@ -154,6 +160,10 @@ def build_parser() -> argparse.ArgumentParser:
     model = commands.add_parser("model-path", help="print the local folder of a model alias")
     model.add_argument("model", nargs="?", default=DEFAULT_MODEL)
     model.set_defaults(func=_cmd_model_path)
+
+    for entry in EXTRA_COMMANDS:
+        module_name, function_name = entry.split(":")
+        getattr(importlib.import_module(module_name), function_name)(commands)
     return parser
 
 
