@@ -114,7 +114,7 @@ class SentenceEmbedder:
         """float32 matrix with one row per text (empty input gives shape (0, dim))."""
         texts = list(texts)
         if not texts:
-            return np.zeros((0, self.model.get_sentence_embedding_dimension()), np.float32)
+            return np.zeros((0, self.model.get_embedding_dimension()), np.float32)
         if not self.cache:
             return self.model.encode(texts, convert_to_numpy=True, show_progress_bar=False)
         missing = list(dict.fromkeys(t for t in texts if t not in self._vectors))
@@ -141,3 +141,22 @@ def cosine_similarity(left: np.ndarray, right: np.ndarray) -> np.ndarray:
 def shared_embedder(model: str | None = None, cache: bool = False) -> SentenceEmbedder:
     """One embedder per (model, mode) per process, so every task reuses the loaded model."""
     return SentenceEmbedder(model, cache=cache)
+
+
+SCORING_MODES: tuple[str, ...] = ("exact", "fast")
+
+
+def task_embedder(metadata: dict | None) -> SentenceEmbedder:
+    """The shared embedder a task's metadata asks for, with the choice recorded in it.
+
+    Reads ``embedding_model`` and ``scoring_mode`` (``exact`` | ``fast``: per-string cache);
+    writes ``metadata["scoring"] = {"embedding_model": ..., "mode": ...}`` so the model used
+    appears under ``configs`` in lm-eval's results file.
+    """
+    metadata = metadata if isinstance(metadata, dict) else {}
+    mode = str(metadata.get("scoring_mode", "exact"))
+    if mode not in SCORING_MODES:
+        raise ValueError(f"scoring_mode must be one of {SCORING_MODES}, not {mode!r}")
+    embedder = shared_embedder(metadata.get("embedding_model"), cache=mode == "fast")
+    metadata["scoring"] = {"embedding_model": embedder.model_name, "mode": mode}
+    return embedder

@@ -1,0 +1,108 @@
+"""The installed plugin: start-up hook, task discovery by lm-eval, model aliases, CLI basics."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from acbench.models import ModelNotFoundError, is_alias, resolve_model
+from acbench.paths import tasks_path
+
+WORKFLOW_TASKS = {f"acbench_workflow_{s}" for s in
+                  ("alfworld", "lumos", "os", "toolalpaca", "toolbench", "webshop", "wikihow")}
+
+
+def run(*args: str, env: dict | None = None, timeout: int = 300) -> subprocess.CompletedProcess:
+    return subprocess.run(args, capture_output=True, text=True, timeout=timeout,
+                          env={**os.environ, **(env or {})})
+
+
+def test_pth_file_is_installed_next_to_site_packages():
+    import acbench._lmeval_hook as hook
+
+    assert any(isinstance(f, hook._LmEvalPatcher) for f in sys.meta_path)
+
+
+def test_hook_costs_under_5ms_at_start_up():
+    result = run(sys.executable, "-X", "importtime", "-c", "pass")
+    lines = [line for line in result.stderr.splitlines() if "acbench" in line]
+    assert lines, "the start-up hook did not run"
+    # "import time: self [us] | cumulative | name": the outermost acbench import is the last.
+    cumulative = max(int(line.split("|")[1]) for line in lines)
+    assert cumulative < 5000, lines
+    assert "lm_eval" not in result.stderr  # lazy: nothing of lm-eval is imported
+
+
+def test_task_manager_sees_our_tasks_without_include_path():
+    from lm_eval.tasks import TaskManager
+
+    manager = TaskManager(include_defaults=False)
+    assert WORKFLOW_TASKS | {"acbench_workflow", "acbench"} <= set(manager.all_tasks)
+    # Naming our folder explicitly too does not index it twice.
+    again = TaskManager(include_defaults=False, include_path=str(tasks_path()))
+    assert again.all_tasks == manager.all_tasks
+
+
+def test_hook_can_be_switched_off():
+    code = ("from lm_eval.tasks import TaskManager;"
+            "print('acbench_workflow' in TaskManager(include_defaults=False).all_tasks)")
+    assert run(sys.executable, "-c", code).stdout.strip() == "True"
+    off = run(sys.executable, "-c", code, env={"ACBENCH_DISABLE_LMEVAL_HOOK": "1"})
+    assert off.stdout.strip() == "False", off.stderr[-2000:]
+    explicit = ("from lm_eval.tasks import TaskManager; from acbench.paths import tasks_path;"
+                "print('acbench_workflow' in TaskManager(include_defaults=False,"
+                " include_path=str(tasks_path())).all_tasks)")
+    on_request = run(sys.executable, "-c", explicit, env={"ACBENCH_DISABLE_LMEVAL_HOOK": "1"})
+    assert on_request.stdout.strip() == "True"
+
+
+def test_tasks_path_command():
+    result = run(sys.executable, "-m", "acbench", "tasks-path")
+    path = Path(result.stdout.strip())
+    assert path == tasks_path() and (path / "acbench_workflow" / "acbench_workflow.yaml").is_file()
+
+
+def test_lm_eval_validate_and_ls_see_the_tasks():
+    valid = run("lm_eval", "validate", "--tasks", "acbench_workflow,acbench_workflow_os")
+    assert valid.returncode == 0 and "All tasks found and valid" in valid.stdout, valid.stderr
+    listing = run("lm_eval", "ls", "tasks")
+    assert listing.returncode == 0
+    assert WORKFLOW_TASKS <= set(re.findall(r"acbench_workflow_\w+", listing.stdout))
+
+
+def test_entry_point_is_declared():
+    from importlib.metadata import entry_points
+
+    (entry,) = [e for e in entry_points(group="lm_eval.tasks") if e.name == "acbench"]
+    assert Path(entry.load().__file__).parent == tasks_path()
+
+
+def test_model_aliases(smollm2_path):
+    assert is_alias("acbench:smollm2") and not is_alias("HuggingFaceTB/SmolLM2-135M-Instruct")
+    assert resolve_model("acbench:smollm2") == str(smollm2_path)
+    assert (smollm2_path / "model.safetensors").is_file()
+    assert resolve_model("/some/path") == "/some/path"
+    with pytest.raises(ModelNotFoundError, match="acbench:smollm2"):
+        resolve_model("acbench:gpt5")
+
+
+def test_cli_reports_a_missing_model_path_in_one_line(tmp_path):
+    result = run(sys.executable, "-m", "acbench", "eval", "--model-args",
+                 f"pretrained={tmp_path}/no-such-model", "--data-source", "sample",
+                 "--output-path", str(tmp_path))
+    assert result.returncode == 2
+    assert "does not exist" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_cli_reports_unknown_tasks_and_bad_metadata(tmp_path):
+    unknown = run(sys.executable, "-m", "acbench", "eval", "--tasks", "acbench_workflow_chess",
+                  "--output-path", str(tmp_path))
+    assert unknown.returncode == 2 and "acbench_workflow_os" in unknown.stderr
+    bad = run(sys.executable, "-m", "acbench", "eval", "--metadata", "{oops",
+              "--output-path", str(tmp_path))
+    assert bad.returncode == 2 and "not valid JSON" in bad.stderr

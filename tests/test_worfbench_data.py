@@ -1,0 +1,155 @@
+"""WorfBench data sources, record validation and prompt rendering."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from acbench_tasks.common.chat import render_transcript, with_system_instruction
+from acbench_tasks.common.data_sources import DataSourceError
+from acbench_tasks.worfbench.worfbench import (
+    SUBSETS,
+    TURN_PREFIX,
+    build_messages,
+    fewshot_examples,
+    load_dataset,
+    load_records,
+    parse_workflow,
+)
+
+SAMPLE = {"data_source": "sample"}
+
+
+def record(ident: str, gold: str = "Node:\n1: do it\nEdge: (START,1) (1,END)", **extra) -> dict:
+    return {
+        "source": "os",
+        "id": ident,
+        "category": "eval",
+        "target": "graph",
+        "conversations": [
+            {"role": "system", "content": "Plan it."},
+            {"role": "user", "content": f"task {ident}"},
+            {"role": "assistant", "content": gold},
+        ],
+        **extra,
+    }
+
+
+def write_upstream_layout(root: Path, subset: str, records: list) -> Path:
+    path = root / "gold_traj" / subset / "graph_eval.json"
+    path.parent.mkdir(parents=True)
+    path.write_text(json.dumps(records))
+    return root
+
+
+@pytest.mark.parametrize("subset", SUBSETS)
+def test_samples_cover_every_subset(subset):
+    docs = load_records(subset, SAMPLE)
+    assert len(docs) >= 3
+    for doc in docs:
+        assert doc["subset"] == subset and doc["user"] and doc["system"]
+        gold = parse_workflow(doc["gold"])
+        assert gold is not None and len(gold.nodes) >= 3
+
+
+def test_fewshot_has_two_examples_per_subset_with_valid_graphs():
+    examples = fewshot_examples()
+    assert set(examples) == set(SUBSETS)
+    for subset, pair in examples.items():
+        assert len(pair) == 2, subset
+        assert all(parse_workflow(e["assistant"]).nodes for e in pair)
+
+
+def test_messages_system_two_shots_then_query():
+    doc = load_records("os", SAMPLE)[0]
+    messages = build_messages(doc)
+    assert [m["role"] for m in messages] == ["system", "user", "assistant", "user", "assistant",
+                                             "user"]
+    assert messages[0]["content"] == doc["system"]
+    assert messages[-1]["content"] == TURN_PREFIX + doc["user"]
+    # The query is never one of the worked examples.
+    assert all(doc["user"] != m["content"] for m in messages[1:-1])
+
+
+def test_transcript_and_system_instruction():
+    messages = [{"role": "system", "content": "S"}, {"role": "user", "content": "U"}]
+    assert render_transcript(messages) == "S\n\nU\n"
+    merged = with_system_instruction(messages, "Be brief.")
+    assert merged[0]["content"] == "Be brief.\n\nS" and messages[0]["content"] == "S"
+    assert with_system_instruction(messages[1:], "X")[0] == {"role": "system", "content": "X"}
+
+
+def test_local_upstream_layout_and_flat_layout(tmp_path, monkeypatch):
+    root = write_upstream_layout(tmp_path / "up", "os", [record("a"), record("b")])
+    assert [d["id"] for d in load_records("os", {"data_dir": str(root)})] == ["a", "b"]
+    flat = tmp_path / "flat"
+    flat.mkdir()
+    (flat / "lumos.json").write_text(json.dumps([record("c")]))
+    monkeypatch.setenv("ACBENCH_WORFBENCH_DATA_DIR", str(flat))
+    assert [d["id"] for d in load_records("lumos")] == ["c"]
+
+
+def test_custom_dataset_entry_point_ignores_model_args(tmp_path):
+    root = write_upstream_layout(tmp_path, "os", [record("a")])
+    dataset = load_dataset("os", data_dir=str(root), pretrained="some/model", version=1.0)
+    assert dataset["test"][0]["id"] == "a"
+
+
+def test_hub_unreachable_names_all_three_ways():
+    with pytest.raises(DataSourceError) as err:  # HF_HUB_OFFLINE=1 in the test environment
+        load_records("os", {})
+    message = str(err.value)
+    assert "zjunlp/WorFBench_test" in message
+    assert "data_dir" in message and "ACBENCH_WORFBENCH_DATA_DIR" in message
+    assert "data_source" in message and "sample" in message
+
+
+def test_unknown_subset_lists_valid_ones():
+    with pytest.raises(DataSourceError, match="alfworld, lumos, os"):
+        load_records("chess", SAMPLE)
+
+
+def test_unknown_data_source():
+    with pytest.raises(DataSourceError, match="hub, local, sample"):
+        load_records("os", {"data_source": "ftp"})
+
+
+def test_missing_data_dir_and_missing_file(tmp_path):
+    with pytest.raises(DataSourceError, match="not a folder"):
+        load_records("os", {"data_dir": str(tmp_path / "nope")})
+    with pytest.raises(DataSourceError, match="gold_traj/<subset>/graph_eval.json"):
+        load_records("os", {"data_dir": str(tmp_path)})
+    with pytest.raises(DataSourceError, match="needs a folder"):
+        load_records("os", {"data_source": "local"})
+
+
+def test_malformed_records_are_reported_with_their_ids(tmp_path):
+    bad = [
+        record("good"),
+        {"id": "no_turns"},
+        record("bad_gold", gold="I don't know"),
+        "not an object",
+    ]
+    root = write_upstream_layout(tmp_path, "os", bad)
+    with pytest.raises(DataSourceError) as err:
+        load_records("os", {"data_dir": str(root)})
+    message = str(err.value)
+    assert "3 of 4 records are malformed" in message
+    assert "no_turns" in message and "bad_gold" in message and "#3" in message
+
+
+def test_invalid_json_file(tmp_path):
+    path = tmp_path / "gold_traj" / "os" / "graph_eval.json"
+    path.parent.mkdir(parents=True)
+    path.write_text('[{"id": "truncated"')
+    with pytest.raises(DataSourceError, match="not valid JSON"):
+        load_records("os", {"data_dir": str(tmp_path)})
+
+
+def test_missing_system_turn_gets_default_prompt(tmp_path):
+    rec = record("a")
+    rec["conversations"] = rec["conversations"][1:]
+    root = write_upstream_layout(tmp_path, "os", [rec])
+    assert "Node:" in load_records("os", {"data_dir": str(root)})[0]["system"]
