@@ -162,13 +162,11 @@ UNPARSED = WorkflowScore(ZERO, ZERO, parsed=False)
 register_mean_metrics(UNPARSED.as_metrics())
 
 
-def node_scores(pred: Workflow, gold: Workflow, embedder: SentenceEmbedder) -> PRF:
-    """Best P/R/F1 over the gold's orders (first maximum wins)."""
-    texts, orders = gold_trajectories(gold)
-    similarity = cosine_similarity(embedder.encode(pred.nodes), embedder.encode(texts))
+def node_scores(similarity: np.ndarray, orders: Sequence[Sequence[int]]) -> PRF:
+    """Best P/R/F1 over the gold's orders (first maximum wins); ``similarity`` is pred × texts."""
     best = ZERO
     for order in orders:
-        score = ordered_match_score(similarity[:, order], NODE_MATCH_THRESHOLD)
+        score = ordered_match_score(similarity[:, list(order)], NODE_MATCH_THRESHOLD)
         if score.f1 > best.f1:
             best = score
     return best
@@ -197,11 +195,11 @@ def _edge_set(workflow: Workflow, node_map: Mapping[int, int] | None) -> set[tup
     return edges
 
 
-def graph_scores(pred: Workflow, gold: Workflow, embedder: SentenceEmbedder) -> PRF:
-    """Node+edge P/R/F1 of the largest weakly connected component of the common subgraph."""
-    if not gold.nodes:
-        return ZERO
-    similarity = cosine_similarity(embedder.encode(pred.nodes), embedder.encode(gold.nodes))
+def graph_scores(pred: Workflow, gold: Workflow, similarity: np.ndarray) -> PRF:
+    """Node+edge P/R/F1 of the largest weakly connected component of the common subgraph.
+
+    ``similarity`` is predicted nodes × gold nodes.
+    """
     matched = max_weight_matching(similarity, NODE_MATCH_THRESHOLD)
     common = nx.DiGraph()
     common.add_nodes_from(matched.values())
@@ -227,8 +225,13 @@ def score_workflow(prediction: Any, gold_text: str, embedder: SentenceEmbedder) 
         return UNPARSED
     if not pred.nodes:  # edges but no nodes: scored 0, still counted as parsed
         return WorkflowScore(ZERO, ZERO, parsed=True)
+    texts, orders = gold_trajectories(gold)
+    # One encode call for the prediction and one for the gold, as the reference evaluator.
+    similarity = cosine_similarity(embedder.encode(pred.nodes), embedder.encode(texts))
+    first = (len(texts) - len(gold.nodes)) // 2  # 1 when texts are START, nodes..., END
+    node_similarity = similarity[:, first : first + len(gold.nodes)]
     return WorkflowScore(
-        node_scores(pred, gold, embedder), graph_scores(pred, gold, embedder), parsed=True
+        node_scores(similarity, orders), graph_scores(pred, gold, node_similarity), parsed=True
     )
 
 
@@ -343,11 +346,3 @@ class WorfBenchTask(ChatTask):
     def process_results(self, doc: dict, results: Sequence[str]) -> dict[str, float]:
         prediction = results[0] if results else ""
         return score_workflow(prediction, doc["gold"], self.embedder).as_metrics()
-
-
-def mean_node_scores(scores: Sequence[WorkflowScore]) -> dict[str, float]:
-    """Subset score: means of per-sample values (not F1 of the mean P and R)."""
-    if not scores:
-        return {key: 0.0 for key in UNPARSED.as_metrics()}
-    keys = scores[0].as_metrics().keys()
-    return {key: float(np.mean([s.as_metrics()[key] for s in scores])) for key in keys}
