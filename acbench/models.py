@@ -101,6 +101,7 @@ def materialize(alias: str) -> Path:
     try:
         weights.save_pretrained(staging)
         tokenizer.save_pretrained(staging)
+        staging.chmod(0o755)  # mkdtemp makes it private; the cache is shared like the HF cache
         if target.exists():  # a half-written copy from an interrupted run
             shutil.rmtree(target)
         os.replace(staging, target)  # atomic: concurrent runs never see a partial folder

@@ -13,13 +13,16 @@ import pytest
 from acbench.models import ModelNotFoundError, is_alias, resolve_model
 from acbench.paths import tasks_path
 
-WORKFLOW_TASKS = {f"acbench_workflow_{s}" for s in
-                  ("alfworld", "lumos", "os", "toolalpaca", "toolbench", "webshop", "wikihow")}
+WORKFLOW_TASKS = {
+    f"acbench_workflow_{s}"
+    for s in ("alfworld", "lumos", "os", "toolalpaca", "toolbench", "webshop", "wikihow")
+}
 
 
 def run(*args: str, env: dict | None = None, timeout: int = 300) -> subprocess.CompletedProcess:
-    return subprocess.run(args, capture_output=True, text=True, timeout=timeout,
-                          env={**os.environ, **(env or {})})
+    return subprocess.run(
+        args, capture_output=True, text=True, timeout=timeout, env={**os.environ, **(env or {})}
+    )
 
 
 def test_pth_file_is_installed_next_to_site_packages():
@@ -49,14 +52,18 @@ def test_task_manager_sees_our_tasks_without_include_path():
 
 
 def test_hook_can_be_switched_off():
-    code = ("from lm_eval.tasks import TaskManager;"
-            "print('acbench_workflow' in TaskManager(include_defaults=False).all_tasks)")
+    code = (
+        "from lm_eval.tasks import TaskManager;"
+        "print('acbench_workflow' in TaskManager(include_defaults=False).all_tasks)"
+    )
     assert run(sys.executable, "-c", code).stdout.strip() == "True"
     off = run(sys.executable, "-c", code, env={"ACBENCH_DISABLE_LMEVAL_HOOK": "1"})
     assert off.stdout.strip() == "False", off.stderr[-2000:]
-    explicit = ("from lm_eval.tasks import TaskManager; from acbench.paths import tasks_path;"
-                "print('acbench_workflow' in TaskManager(include_defaults=False,"
-                " include_path=str(tasks_path())).all_tasks)")
+    explicit = (
+        "from lm_eval.tasks import TaskManager; from acbench.paths import tasks_path;"
+        "print('acbench_workflow' in TaskManager(include_defaults=False,"
+        " include_path=str(tasks_path())).all_tasks)"
+    )
     on_request = run(sys.executable, "-c", explicit, env={"ACBENCH_DISABLE_LMEVAL_HOOK": "1"})
     assert on_request.stdout.strip() == "True"
 
@@ -92,17 +99,62 @@ def test_model_aliases(smollm2_path):
 
 
 def test_cli_reports_a_missing_model_path_in_one_line(tmp_path):
-    result = run(sys.executable, "-m", "acbench", "eval", "--model-args",
-                 f"pretrained={tmp_path}/no-such-model", "--data-source", "sample",
-                 "--output-path", str(tmp_path))
+    result = run(
+        sys.executable,
+        "-m",
+        "acbench",
+        "eval",
+        "--model-args",
+        f"pretrained={tmp_path}/no-such-model",
+        "--data-source",
+        "sample",
+        "--output-path",
+        str(tmp_path),
+    )
     assert result.returncode == 2
     assert "does not exist" in result.stderr and "Traceback" not in result.stderr
 
 
 def test_cli_reports_unknown_tasks_and_bad_metadata(tmp_path):
-    unknown = run(sys.executable, "-m", "acbench", "eval", "--tasks", "acbench_workflow_chess",
-                  "--output-path", str(tmp_path))
+    unknown = run(
+        sys.executable,
+        "-m",
+        "acbench",
+        "eval",
+        "--tasks",
+        "acbench_workflow_chess",
+        "--output-path",
+        str(tmp_path),
+    )
     assert unknown.returncode == 2 and "acbench_workflow_os" in unknown.stderr
-    bad = run(sys.executable, "-m", "acbench", "eval", "--metadata", "{oops",
-              "--output-path", str(tmp_path))
+    bad = run(
+        sys.executable,
+        "-m",
+        "acbench",
+        "eval",
+        "--metadata",
+        "{oops",
+        "--output-path",
+        str(tmp_path),
+    )
     assert bad.returncode == 2 and "not valid JSON" in bad.stderr
+
+
+def test_cli_explains_unavailable_data_in_one_line(tmp_path):
+    # Offline, no local copy: the default (Hub) source fails with the three ways to get data.
+    result = run(
+        sys.executable,
+        "-m",
+        "acbench",
+        "eval",
+        "--tasks",
+        "acbench_workflow_os",
+        "--limit",
+        "1",
+        "--output-path",
+        str(tmp_path),
+    )
+    assert result.returncode == 2, result.stderr[-2000:]
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith("acbench: worfbench: could not fetch") and "data_source" in last
+    assert "Traceback" not in result.stderr

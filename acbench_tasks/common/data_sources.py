@@ -82,7 +82,11 @@ class DataSource:
 
     def _fetch_from_hub(self, rel: str) -> Path:
         from huggingface_hub import hf_hub_download
-        from huggingface_hub.errors import EntryNotFoundError, RepositoryNotFoundError
+        from huggingface_hub.errors import (
+            EntryNotFoundError,
+            LocalEntryNotFoundError,
+            RepositoryNotFoundError,
+        )
 
         try:
             return Path(
@@ -90,17 +94,17 @@ class DataSource:
                     self.spec.hub_repo, rel, repo_type="dataset", revision=self.spec.hub_revision
                 )
             )
+        except LocalEntryNotFoundError:  # offline mode or no network, and not in the cache
+            reason = "the Hub is unreachable or HF_HUB_OFFLINE is set, and it is not cached"
         except (EntryNotFoundError, RepositoryNotFoundError) as err:
-            raise DataSourceError(
-                f"{self.spec.benchmark}: {rel} is not in the Hub dataset {self.spec.hub_repo} "
-                f"({type(err).__name__}). {self._ways()}"
-            ) from None
-        except Exception as err:  # offline mode, no network, proxy errors, ...
-            reason = str(err).splitlines()[0] if str(err) else type(err).__name__
-            raise DataSourceError(
-                f"{self.spec.benchmark}: could not fetch {rel} from the Hub dataset "
-                f"{self.spec.hub_repo} ({type(err).__name__}: {reason}). {self._ways()}"
-            ) from None
+            reason = f"not in the dataset: {type(err).__name__}"
+        except Exception as err:  # proxy errors, timeouts, ...
+            first_line = str(err).splitlines()[0] if str(err) else ""
+            reason = f"{type(err).__name__}: {first_line}".rstrip(": ")
+        raise DataSourceError(
+            f"{self.spec.benchmark}: could not fetch {rel} from the Hub dataset "
+            f"{self.spec.hub_repo} ({reason}). {self._ways()}"
+        )
 
     def _ways(self) -> str:
         spec = self.spec
