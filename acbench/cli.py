@@ -34,7 +34,20 @@ def _cmd_model_path(args: argparse.Namespace) -> int:
     return 0
 
 
+# The demo keeps a CPU run to a few minutes: 2 records per subset, answers capped at 256 tokens
+# (a 10-node workflow needs ~250; small models that never stop would otherwise run to 1,024).
+DEMO_LIMIT = 2
+DEMO_MAX_GEN_TOKS = 256
+
+
 def _add_eval_arguments(parser: argparse.ArgumentParser, demo: bool) -> None:
+    parser.add_argument(
+        "-v",
+        "--verbose",
+        action="store_true",
+        default=argparse.SUPPRESS,
+        help="show lm-eval's logs",
+    )
     parser.add_argument(
         "--model", default="hf", help="lm-eval model backend: hf, vllm, local-chat-completions, ..."
     )
@@ -57,7 +70,10 @@ def _add_eval_arguments(parser: argparse.ArgumentParser, demo: bool) -> None:
     )
     parser.add_argument("--data-dir", help="local copy of the upstream data (implies local)")
     parser.add_argument(
-        "--limit", type=float, default=None, help="samples per task (a fraction if < 1)"
+        "--limit",
+        type=float,
+        default=DEMO_LIMIT if demo else None,
+        help="samples per task (a fraction if < 1)",
     )
     parser.add_argument(
         "--output-path",
@@ -75,7 +91,7 @@ def _add_eval_arguments(parser: argparse.ArgumentParser, demo: bool) -> None:
     parser.add_argument(
         "--max-gen-toks",
         type=int,
-        default=None,
+        default=DEMO_MAX_GEN_TOKS if demo else None,
         help="cap on new tokens per generation (default: each task's own)",
     )
     parser.add_argument(
@@ -88,6 +104,14 @@ def _add_eval_arguments(parser: argparse.ArgumentParser, demo: bool) -> None:
     )
     parser.add_argument(
         "--threads", type=int, default=None, help="torch CPU threads (default: torch's choice)"
+    )
+    parser.add_argument(
+        "--no-energy", action="store_true", help="skip codecarbon energy measurement per task"
+    )
+    parser.add_argument(
+        "--energy-country",
+        default="USA",
+        help="ISO 3166 code of the grid for kg CO2eq (default: USA)",
     )
 
 
@@ -119,6 +143,8 @@ def _cmd_eval(args: argparse.Namespace) -> int:
         metadata=metadata,
         output_path=args.output_path,
         use_cache=not args.no_cache,
+        energy=not args.no_energy,
+        energy_country=args.energy_country,
     )
     try:
         outcome = run_evaluation(run)
@@ -126,6 +152,10 @@ def _cmd_eval(args: argparse.Namespace) -> int:
         print(f"acbench: {err}", file=sys.stderr)
         return 2
     print(format_summary(outcome.results))
+    if "energy" in outcome.results:
+        from acbench.energy import format_energy_summary
+
+        print(format_energy_summary(outcome.results))
     if outcome.results_file:
         print(f"\nResults: {outcome.results_file}")
         print(f"Samples: {outcome.results_file.parent}/samples_*.jsonl")
@@ -134,7 +164,9 @@ def _cmd_eval(args: argparse.Namespace) -> int:
 
 # Commands defined next to the code they drive: "module:function", where the function takes the
 # sub-parsers object and adds its command(s). Keep heavy imports inside the command functions.
-EXTRA_COMMANDS: tuple[str, ...] = ()
+EXTRA_COMMANDS: tuple[str, ...] = (
+    "acbench.analysis.cli:add_command",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -145,7 +177,9 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
 
     demo = commands.add_parser(
-        "demo", help="WorfBench on the bundled SmolLM2 with the sample data (offline)"
+        "demo",
+        help=f"WorfBench on the bundled SmolLM2: sample data, {DEMO_LIMIT} records per subset, "
+        f"<= {DEMO_MAX_GEN_TOKS} new tokens (offline)",
     )
     _add_eval_arguments(demo, demo=True)
     demo.set_defaults(func=_cmd_eval)

@@ -43,6 +43,8 @@ class EvaluationRun:
     output_path: Path | None = Path("results")
     log_samples: bool = True
     use_cache: bool = True
+    energy: bool = True  # codecarbon energy and generated tokens per task, in the results
+    energy_country: str = "USA"  # ISO code for the grid's carbon intensity (kg CO2eq)
 
     def task_metadata(self) -> dict[str, Any]:
         metadata = dict(self.metadata)
@@ -103,6 +105,20 @@ def _cache_path(run: EvaluationRun, model_args: dict[str, Any]) -> str | None:
     return str(Path(run.output_path) / "cache" / name)
 
 
+def _build_lm(run: EvaluationRun, model_args: dict[str, Any]) -> Any:
+    """The lm-eval model object, built exactly as ``simple_evaluate`` builds it from a name."""
+    from lm_eval.api.registry import get_model
+
+    return get_model(run.model).create_from_arg_obj(
+        model_args,
+        {
+            "batch_size": run.batch_size,
+            "max_batch_size": None,
+            "device": run.device or _default_device(),
+        },
+    )
+
+
 def run_evaluation(run: EvaluationRun) -> EvaluationResult:
     """Evaluate and save: lm-eval results JSON (+ per-task samples JSONL) under ``output_path``."""
     import lm_eval
@@ -122,9 +138,16 @@ def run_evaluation(run: EvaluationRun) -> EvaluationResult:
             f"unknown task(s) {', '.join(unknown)}; ACBench tasks: {', '.join(ours)}"
         )
     tracker = EvaluationTracker(output_path=str(run.output_path)) if run.output_path else None
+    meter = None
     try:
+        model: Any = run.model
+        if run.energy:
+            from acbench.energy import EnergyMeter
+
+            meter = EnergyMeter(country_iso_code=run.energy_country)
+            model = meter.attach(_build_lm(run, model_args), backend=run.model)
         results = lm_eval.simple_evaluate(
-            model=run.model,
+            model=model,
             model_args=model_args,
             tasks=list(run.tasks),
             limit=run.limit,
@@ -144,6 +167,12 @@ def run_evaluation(run: EvaluationRun) -> EvaluationResult:
         ) from None
     if results is None:  # non-zero rank in distributed runs
         return EvaluationResult({}, None)
+    if meter is not None:
+        # The model was built here so the meter could wrap it; name it as lm-eval would.
+        results["config"]["model"] = run.model
+        if tracker is not None:
+            tracker.general_config_tracker.model_source = run.model
+        results["energy"] = meter.report(results)
     samples = results.pop("samples", None)
     results_file = None
     if tracker is not None:
