@@ -1,0 +1,497 @@
+"""The model card of a compressed checkpoint, built with ``huggingface_hub``'s own classes.
+
+Metadata: ``base_model`` + ``base_model_relation``, tags, ``model-index`` (``EvalResult``) and the
+``.eval_results/acbench.yaml`` file (``EvalResultEntry`` + ``eval_result_entries_to_yaml``).
+Body: the compression recipe, one results table per capability with the base model's scores and
+the recovery, the evaluation energy and the commands that reproduce it all.
+
+Every section we write sits between ``<!-- acbench:begin NAME -->`` and ``<!-- acbench:end NAME
+-->``. Updating an existing card replaces only those sections and our own ``model-index``
+entries (``source.name: ACBench``); everything else (other sections, metadata keys, results
+from elsewhere) is kept as it was.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import yaml
+
+from acbench.compare import Row, Run, compare_runs
+from hub_publish.checkpoint import Compression
+
+SOURCE_NAME = "ACBench"
+SECTIONS = ("compression", "results", "energy", "reproduce")
+EVAL_RESULTS_FILE = ".eval_results/acbench.yaml"
+
+#: Hub dataset and display name of each ACBench task family (prefix → (dataset id, name)).
+#: ``None``: generated data (NIAH) or interactive environments, with no dataset to link to.
+BENCHMARKS: dict[str, tuple[str | None, str]] = {
+    "acbench_workflow_": ("zjunlp/WorFBench_test", "WorfBench"),
+    "acbench_teval_": ("lovesnowbest/T-Eval", "T-Eval"),
+    "acbench_bfcl_": ("gorilla-llm/Berkeley-Function-Calling-Leaderboard", "BFCL"),
+    "acbench_longbench_": ("THUDM/LongBench", "LongBench"),
+    "acbench_longgenbench_gsm8k": ("openai/gsm8k", "LongGenBench GSM8K"),
+    "acbench_longgenbench_mmlu": ("cais/mmlu", "LongGenBench MMLU"),
+    "acbench_niah": (None, "Needle in a haystack"),
+    "acbench_realworld_": (None, "Real-world agents"),
+}
+_MARKER = "<!-- acbench:{edge} {name} -->"
+
+
+@dataclass
+class CardFiles:
+    """What publishing writes besides the checkpoint: README.md and the eval-results file."""
+
+    readme: str
+    eval_results: str | None
+    rows: list[Row]
+    partial_tasks: list[str]
+
+
+# ---- which results go into metadata ----------------------------------------------------------
+
+
+def benchmark(run: Run, task: str) -> tuple[str | None, str, str]:
+    """(Hub dataset id or None, display name, subset) of a task."""
+    for prefix, (dataset, name) in BENCHMARKS.items():
+        if task.startswith(prefix):
+            subset = task[len(prefix) :] if prefix.endswith("_") else task.split("_")[-1]
+            return dataset, name, subset or "default"
+    config = (run.data.get("configs") or {}).get(task) or {}
+    dataset = config.get("dataset_path") if isinstance(config.get("dataset_path"), str) else None
+    subset = config.get("dataset_name") or "default"
+    return dataset, task, str(subset)
+
+
+def partial_reason(run: Run, task: str) -> str | None:
+    """Why a task's score is not a full-benchmark score (sample data or ``--limit``), or None."""
+    config = (run.data.get("configs") or {}).get(task) or {}
+    metadata = config.get("metadata") if isinstance(config.get("metadata"), dict) else {}
+    if metadata.get("data_source") == "sample":
+        return "bundled sample data"
+    counts = (run.data.get("n-samples") or {}).get(task) or {}
+    if counts.get("effective") is not None and counts.get("original") not in (
+        None,
+        counts.get("effective"),
+    ):
+        return f"{counts['effective']} of {counts['original']} samples (--limit)"
+    return None
+
+
+def _leaf_rows(rows: list[Row]) -> list[Row]:
+    return [r for r in rows if not r.is_group]
+
+
+def _scores(run: Run, base: Run | None, n_resamples: int) -> list[Row]:
+    """Rows of the comparison, or the run's own scores (base = None) when no base is given."""
+    if base is not None:
+        return compare_runs(base, [run], n_resamples=n_resamples)
+    rows = compare_runs(run, [run], n_resamples=0)
+    for row in rows:
+        row.base, row.ci, row.n_base = None, None, None
+    return rows
+
+
+# ---- metadata --------------------------------------------------------------------------------
+
+
+def eval_results(
+    run: Run, rows: list[Row], repo_id: str, source_url: str, include_partial: bool
+) -> tuple[list[Any], list[Any]]:
+    """(model-index ``EvalResult``s, ``EvalResultEntry``s) for the run's task scores (×100)."""
+    from huggingface_hub import EvalResult, EvalResultEntry
+
+    index, entries = [], []
+    date = _iso_date(run.data.get("date"))
+    for row in _leaf_rows(rows):
+        reason = partial_reason(run, row.task)
+        if reason and not include_partial:
+            continue
+        dataset, name, subset = benchmark(run, row.task)
+        value = round(100.0 * row.compressed, 2)
+        notes = f"lm-eval task {row.task}, {row.metric} ×100, n={row.n_compressed}"
+        if reason:
+            notes += f"; partial: {reason}"
+        index.append(
+            EvalResult(
+                task_type="text-generation",
+                task_name=row.capability,
+                dataset_type=dataset or row.task,
+                dataset_name=f"{name} ({subset})" if subset != "default" else name,
+                dataset_config=subset,
+                dataset_split="test",
+                metric_type=row.metric,
+                metric_name=f"{row.metric} (×100)",
+                metric_value=value,
+                source_name=SOURCE_NAME,
+                source_url=source_url,
+            )
+        )
+        if dataset:
+            entries.append(
+                EvalResultEntry(
+                    dataset_id=dataset,
+                    task_id=subset,
+                    value=value,
+                    date=date,
+                    source_url=source_url,
+                    source_name=SOURCE_NAME,
+                    notes=notes,
+                )
+            )
+    return index, entries
+
+
+def _iso_date(value: Any) -> str | None:
+    if isinstance(value, (int, float)):
+        return datetime.fromtimestamp(value).astimezone().isoformat(timespec="seconds")
+    return value if isinstance(value, str) else None
+
+
+def card_metadata(
+    existing: dict[str, Any],
+    compression: Compression,
+    index: list[Any],
+    model_name: str,
+) -> Any:
+    """``ModelCardData``: the existing metadata with our keys set and our results replaced."""
+    from huggingface_hub import ModelCardData
+
+    data = ModelCardData(**existing, ignore_metadata_errors=True)
+    if compression.base_model:
+        data.base_model = compression.base_model
+        if compression.relation:
+            data.base_model_relation = compression.relation
+    data.library_name = data.library_name or "transformers"
+    data.pipeline_tag = data.pipeline_tag or "text-generation"
+    data.tags = list(dict.fromkeys([*(data.tags or []), *compression.tags]))
+    kept = [r for r in data.eval_results or [] if r.source_name != SOURCE_NAME]
+    data.eval_results = [*kept, *index] or None
+    if data.eval_results:
+        data.model_name = data.model_name or model_name
+    return data
+
+
+def eval_results_yaml(entries: list[Any]) -> str | None:
+    """``.eval_results/acbench.yaml`` content (None when no task links to a Hub dataset)."""
+    from huggingface_hub import eval_result_entries_to_yaml
+
+    if not entries:
+        return None
+    entries_yaml = eval_result_entries_to_yaml(entries)
+    return yaml.safe_dump(entries_yaml, sort_keys=False, allow_unicode=True, width=1000)
+
+
+# ---- body sections ---------------------------------------------------------------------------
+
+
+def _fmt(value: float | None, digits: int = 1, scale: float = 100.0) -> str:
+    return "–" if value is None else f"{scale * value:.{digits}f}"
+
+
+def compression_section(c: Compression) -> str:
+    if not c.method and not c.steps:
+        return ""
+    lines = ["## Compression", ""]
+    head = f"**{c.method}**" if c.method else "Compressed"
+    if c.description:
+        head += f": {c.description}"
+    lines.append(head + ".")
+    if c.base_model or c.base_model_source:
+        base = c.base_model or c.base_model_source
+        link = f"[{base}](https://huggingface.co/{base})" if c.base_model else f"`{base}`"
+        lines += ["", f"Base model: {link}."]
+    if c.paper_setting:
+        lines += ["", f"Setting: {c.paper_setting}."]
+    lines += ["", "| step | method | parameters |", "|---:|---|---|"]
+    for i, step in enumerate(c.steps, 1):
+        params = step.get("params") if isinstance(step.get("params"), dict) else {}
+        shown = ", ".join(f"{k}={_short(v)}" for k, v in params.items() if k != "ignore")
+        lines.append(f"| {i} | {step.get('method', '?')} | {shown} |")
+    facts = []
+    if c.bits:
+        facts.append(f"weight bits: {', '.join(map(str, c.bits))}")
+    if c.activation_bits:
+        facts.append(f"activation bits: {', '.join(map(str, c.activation_bits))}")
+    if c.sparsity is not None:
+        facts.append(f"measured sparsity: {100 * c.sparsity:.1f}% ({c.mask_structure or 'any'})")
+    if c.weights_bytes:
+        ratio = f", {c.size_ratio:.2f}× smaller than bf16" if c.size_ratio else ""
+        facts.append(f"weights: {c.weights_bytes / 2**20:.1f} MiB{ratio}")
+    if c.perplexity_base is not None and c.perplexity_compressed is not None:
+        facts.append(
+            f"perplexity on the check text: {c.perplexity_base:.2f} → {c.perplexity_compressed:.2f}"
+        )
+    if c.calibration:
+        cal = c.calibration
+        facts.append(
+            "calibration: "
+            + ", ".join(
+                f"{k}={cal[k]}"
+                for k in ("dataset", "num_samples", "max_seq_length", "seed")
+                if cal.get(k) is not None
+            )
+        )
+    libs = {k: v for k, v in c.libraries.items() if v}
+    if libs:
+        facts.append("libraries: " + ", ".join(f"{k} {v}" for k, v in libs.items()))
+    if facts:
+        lines += [""] + [f"- {fact}" for fact in facts]
+    lines += ["", "The full record ships with the weights: `acbench_compression.json`."]
+    return "\n".join(lines)
+
+
+def _short(value: Any) -> str:
+    text = str(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def results_section(run: Run, rows: list[Row], has_base: bool, include_partial: bool) -> str:
+    if not rows:
+        return ""
+    lines = ["## ACBench results", ""]
+    lines.append(
+        f"Scores ×100 from lm-evaluation-harness {run.data.get('lm_eval_version', '')}".rstrip()
+        + ("; recovery = this model's score / the base model's." if has_base else ".")
+    )
+    with_ci = has_base and any(r.ci is not None for r in rows)
+    partial: list[str] = []
+    for cap in dict.fromkeys(r.capability for r in rows):
+        lines += ["", f"### {cap}", ""]
+        header = ["task", "metric", "n"]
+        header += ["base", "this model", "recovery %"] if has_base else ["score"]
+        if with_ci:
+            header.append("drop, 95% CI")
+        lines += ["| " + " | ".join(header) + " |", "|---|---|" + "---:|" * (len(header) - 2)]
+        for row in (r for r in rows if r.capability == cap):
+            name = f"**{row.task}**" if row.is_group else row.task
+            reason = None if row.is_group else partial_reason(run, row.task)
+            if reason:
+                partial.append(f"{row.task}: {reason}")
+                name += " †"
+            cells = [name, row.metric, "" if row.n_compressed is None else str(row.n_compressed)]
+            if has_base:
+                cells += [_fmt(row.base), _fmt(row.compressed), _fmt(row.recovery, scale=1.0)]
+            else:
+                cells.append(_fmt(row.compressed))
+            if with_ci:
+                cells.append(
+                    "–"
+                    if row.ci is None
+                    else f"{_fmt(row.drop)} [{_fmt(row.ci.low)}, {_fmt(row.ci.high)}]"
+                    + (" *" if row.ci.significant else "")
+                )
+            lines.append("| " + " | ".join(cells) + " |")
+    if with_ci:
+        lines += ["", "Drop CI: paired bootstrap over the per-sample logs; * = significant."]
+    if partial:
+        where = "" if include_partial else ", kept out of the eval-results metadata"
+        lines += ["", f"† Not a full-benchmark score{where}: " + "; ".join(partial) + "."]
+    return "\n".join(lines)
+
+
+def energy_section(run: Run, base: Run | None) -> str:
+    """Energy of the evaluation from the results file's ``energy`` block (acbench.energy)."""
+    block = run.data.get("energy")
+    if not isinstance(block, dict) or not isinstance(block.get("tasks"), dict):
+        return ""
+    lines = ["## Evaluation energy", ""]
+    method = block.get("method") or "not measured"
+    hardware = block.get("hardware") if isinstance(block.get("hardware"), dict) else {}
+    where = ", ".join(str(hardware[k]) for k in ("cpu_model", "gpu_model") if hardware.get(k))
+    lines.append(
+        f"Measured with {block.get('tool', 'codecarbon')} ({method})"
+        + (f" on {where}" if where else "")
+        + f"; CO2eq for grid {block.get('country_iso_code', '?')}."
+    )
+    if block.get("estimated"):
+        lines.append(
+            "No hardware energy counters were available: these are **estimates** from TDP × load."
+        )
+    lines += [
+        "",
+        "| task | kWh | g CO2eq | s | J / sample | J / generated token |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    entries = list(block["tasks"].items())
+    total = block.get("total") if isinstance(block.get("total"), dict) else None
+    for name, entry in entries + ([("**total**", total)] if total else []):
+        if not isinstance(entry, dict):
+            continue
+        if entry.get("status", "measured") != "measured" and name != "**total**":
+            lines.append(f"| {name} | missing: {entry.get('error', '?')} | | | | |")
+            continue
+        lines.append(
+            f"| {name} | {_num(entry.get('energy_kwh'), '.3g')} "
+            f"| {_num(entry.get('emissions_kg_co2eq'), '.3g', 1000)} "
+            f"| {_num(entry.get('duration_s'), '.1f')} "
+            f"| {_num(entry.get('joules_per_sample'), '.3g')} "
+            f"| {_num(entry.get('joules_per_generated_token'), '.3g')} |"
+        )
+    base_block = base.data.get("energy") if base is not None else None
+    base_total = base_block.get("total") if isinstance(base_block, dict) else None
+    if isinstance(base_total, dict) and total:
+        mine, theirs = (
+            total.get("joules_per_generated_token"),
+            base_total.get("joules_per_generated_token"),
+        )
+        if isinstance(mine, (int, float)) and isinstance(theirs, (int, float)) and theirs:
+            lines += [
+                "",
+                f"J per generated token: {mine:.3g} here vs {theirs:.3g} for the base "
+                f"model ({mine / theirs:.2f}×), same tasks and hardware.",
+            ]
+    for note in block.get("notes") or []:
+        lines += ["", f"_{note}_"]
+    return "\n".join(lines)
+
+
+def _num(value: Any, spec: str, scale: float = 1.0) -> str:
+    if not isinstance(value, (int, float)) or isinstance(value, bool):
+        return "–"
+    return format(scale * value, spec)
+
+
+def reproduce_section(c: Compression, run: Run, repo_id: str, has_base: bool) -> str:
+    """The commands that rebuild the checkpoint, rerun the evaluation and republish."""
+    name = repo_id.split("/")[-1]
+    lines = ["## Reproduce", "", "```bash"]
+    if c.method or c.has_recipe_file:
+        base = c.base_model_source or c.base_model or "<base model>"
+        recipe = "acbench_recipe.yaml" if c.has_recipe_file else c.method
+        cmd = f"acbench compress --model {base} --method {recipe} --out {name}"
+        cal = c.calibration or {}
+        for flag, key in (
+            ("--calibration", "dataset"),
+            ("--num-samples", "num_samples"),
+            ("--max-seq-length", "max_seq_length"),
+            ("--seed", "seed"),
+        ):
+            if cal.get(key) is not None:
+                cmd += f" {flag} {cal[key]}"
+        note = " (acbench_recipe.yaml ships with this checkpoint)" if c.has_recipe_file else ""
+        lines += [f"# 1. compress{note}", cmd]
+    lines += [
+        "# 2. evaluate with lm-evaluation-harness (ACBench tasks are an lm-eval plugin)",
+        _lm_eval_command(run, repo_id),
+    ]
+    if has_base:
+        lines.append("# ... and the same for the base model, then")
+    lines += [
+        "# 3. publish this card",
+        f"acbench publish {name} --results results/ "
+        + ("--base-results base-results/ " if has_base else "")
+        + f"--repo-id {repo_id}",
+        "```",
+    ]
+    return "\n".join(lines)
+
+
+def _lm_eval_command(run: Run, repo_id: str) -> str:
+    config = run.data.get("config") or {}
+    subtasks = {g: m for g, m in (run.data.get("group_subtasks") or {}).items() if m}
+    members = {m for ms in subtasks.values() for m in ms}
+    tops = [g for g in subtasks if g not in members]
+    leaves = [t for t in run.data.get("results", {}) if t not in members and t not in subtasks]
+    parts = [
+        "lm_eval",
+        f"--model {config.get('model', 'hf')}",
+        f"--model_args pretrained={repo_id}",
+        "--tasks " + ",".join([*tops, *leaves]),
+    ]
+    if run.data.get("chat_template"):
+        parts.append("--apply_chat_template")
+    gen = config.get("gen_kwargs")
+    if isinstance(gen, dict) and gen:
+        parts.append("--gen_kwargs " + ",".join(f"{k}={v}" for k, v in gen.items()))
+    elif isinstance(gen, str) and gen:
+        parts.append(f"--gen_kwargs {gen}")
+    if config.get("limit") is not None:
+        parts.append(f"--limit {config['limit']:g}")
+    sources = {
+        ((c or {}).get("metadata") or {}).get("data_source")
+        for c in (run.data.get("configs") or {}).values()
+    } - {None}
+    if len(sources) == 1:
+        parts.append(f'--metadata \'{{"data_source": "{sources.pop()}"}}\'')
+    parts += ["--log_samples", "--output_path results"]
+    return " ".join(parts)
+
+
+# ---- merging into an existing card -----------------------------------------------------------
+
+
+def _block(name: str, text: str) -> str:
+    begin, end = (_MARKER.format(edge=edge, name=name) for edge in ("begin", "end"))
+    return f"{begin}\n{text}\n{end}"
+
+
+def _block_re(name: str) -> re.Pattern[str]:
+    begin = re.escape(_MARKER.format(edge="begin", name=name))
+    end = re.escape(_MARKER.format(edge="end", name=name))
+    return re.compile(begin + r".*?" + end, re.DOTALL)
+
+
+def merge_body(existing: str, sections: dict[str, str]) -> str:
+    """Replace our marked sections in ``existing``; append new ones; drop ours now empty."""
+    body = existing.rstrip("\n")
+    for name, text in sections.items():
+        pattern = _block_re(name)
+        if pattern.search(body):
+            replacement = _block(name, text) if text else ""
+            body = pattern.sub(lambda _m, r=replacement: r, body, count=1)
+        elif text:
+            body = f"{body}\n\n{_block(name, text)}" if body else _block(name, text)
+    return re.sub(r"\n{3,}", "\n\n", body).strip("\n") + "\n"
+
+
+def new_body(repo_id: str, c: Compression) -> str:
+    """The opening of a card we create (left alone by later updates: it carries no markers)."""
+    name = repo_id.split("/")[-1]
+    base = c.base_model or c.base_model_source
+    what = f"a compressed version of `{base}`" if base else "a compressed model"
+    how = f" ({c.method})" if c.method else ""
+    return (
+        f"# {name}\n\n{name} is {what}{how}, evaluated with "
+        "[ACBench](https://arxiv.org/abs/2505.19433) (Agent Compression Benchmark) on "
+        "lm-evaluation-harness: workflow generation, tool use, long context and real-world "
+        "agent tasks.\n"
+    )
+
+
+def build_card(
+    compression: Compression,
+    run: Run,
+    base: Run | None,
+    repo_id: str,
+    *,
+    existing: str | None = None,
+    source_url: str | None = None,
+    include_partial: bool = False,
+    n_resamples: int = 2000,
+) -> CardFiles:
+    """README.md (new, or ``existing`` updated) and ``.eval_results/acbench.yaml``."""
+    from huggingface_hub import ModelCard
+
+    rows = _scores(run, base, n_resamples)
+    source_url = source_url or f"https://huggingface.co/{repo_id}"
+    index, entries = eval_results(run, rows, repo_id, source_url, include_partial)
+    if existing:
+        old = ModelCard(existing, ignore_metadata_errors=True)
+        metadata, body = old.data.to_dict(), old.text
+    else:
+        metadata, body = {}, new_body(repo_id, compression)
+    data = card_metadata(metadata, compression, index, repo_id.split("/")[-1])
+    sections = {
+        "compression": compression_section(compression),
+        "results": results_section(run, rows, base is not None, include_partial),
+        "energy": energy_section(run, base),
+        "reproduce": reproduce_section(compression, run, repo_id, base is not None),
+    }
+    text = f"---\n{data.to_yaml()}\n---\n\n{merge_body(body, sections)}"
+    partial = [r.task for r in _leaf_rows(rows) if partial_reason(run, r.task)]
+    return CardFiles(text, eval_results_yaml(entries), rows, partial)
