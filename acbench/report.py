@@ -11,10 +11,17 @@ HEADLINE_METRICS: dict[str, str] = {
     "acbench_longbench": "score",
     "acbench_longgenbench": "score",
     "acbench_niah": "score",
+    "acbench_tool": "score",
+    "acbench_teval": "score",
+    "acbench_bfcl": "accuracy",
+    "acbench_realworld": "progress_rate",
 }
 SECONDARY_METRICS: dict[str, tuple[str, ...]] = {
     "acbench_workflow": ("graph_f1", "parse_rate"),
     "acbench_longgenbench": ("answered",),
+    "acbench_teval": ("parse_rate",),
+    "acbench_bfcl": ("decoded",),
+    "acbench_realworld": ("success_rate", "grounding_accuracy"),
 }
 
 

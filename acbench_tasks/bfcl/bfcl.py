@@ -1,0 +1,261 @@
+"""BFCL-style function-call accuracy (beyond the ACBench paper): data, prompt and lm-eval task.
+
+Five categories of the Berkeley Function Calling Leaderboard's single-turn Python set:
+``simple``, ``multiple``, ``parallel``, ``parallel_multiple`` and ``irrelevance``. The model
+sees the functions (BFCL's JSON documentation) and the question, answers with calls in Python
+syntax (``[f(a=1)]``) or JSON tool-call syntax, and a sample scores 1 when
+:func:`acbench_tasks.bfcl.checker.check_calls` accepts the decoded calls (irrelevance: when no
+call can be decoded).
+
+Data: BFCL's files are JSON lines, ``BFCL_v4_<category>.json`` plus
+``possible_answer/BFCL_v4_<category>.json`` (v3 names on the Hub). Without an explicit data
+source they are read from the installed ``bfcl-eval`` wheel when there is one (located with
+``importlib.util.find_spec``; the package is never imported), else from the Hub dataset
+``gorilla-llm/Berkeley-Function-Calling-Leaderboard``; ``data_source: sample`` selects our own
+small sample set in the same layout.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import logging
+import os
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import datasets
+
+from acbench_tasks.bfcl.checker import check_calls
+from acbench_tasks.bfcl.parser import CallParseError, is_empty, parse_function_calls
+from acbench_tasks.common.chat import ChatTask, Message
+from acbench_tasks.common.data_sources import (
+    DataSource,
+    DataSourceError,
+    DataSpec,
+    resolve_source,
+)
+from acbench_tasks.common.metrics import register_mean_metrics
+
+logger = logging.getLogger(__name__)
+
+DATA = DataSpec(
+    benchmark="bfcl",
+    hub_repo="gorilla-llm/Berkeley-Function-Calling-Leaderboard",
+    sample_dir=Path(__file__).parent / "samples",
+    layout_hint="<data_dir>/BFCL_v4_<category>.json and <data_dir>/possible_answer/"
+    "BFCL_v4_<category>.json, JSON lines (BFCL_v3_<category>.json names work too)",
+)
+WHEEL_PACKAGE = "bfcl_eval"
+
+#: category → file names upstream has used for it (v3 names first: the Hub dataset's).
+CATEGORY_FILES: dict[str, tuple[str, ...]] = {
+    "simple": ("BFCL_v3_simple.json", "BFCL_v4_simple_python.json"),
+    "multiple": ("BFCL_v3_multiple.json", "BFCL_v4_multiple.json"),
+    "parallel": ("BFCL_v3_parallel.json", "BFCL_v4_parallel.json"),
+    "parallel_multiple": ("BFCL_v3_parallel_multiple.json", "BFCL_v4_parallel_multiple.json"),
+    "irrelevance": ("BFCL_v3_irrelevance.json", "BFCL_v4_irrelevance.json"),
+}
+CATEGORIES: tuple[str, ...] = tuple(CATEGORY_FILES)
+
+SYSTEM_PROMPT = (
+    "You can call the functions described below. Read the question and answer with the "
+    "function call(s) that fulfil it, and nothing else, as a Python list of calls with keyword "
+    "arguments: [function_name(param=value, ...), other_function(param=value)]. Call a "
+    "function several times when the question needs it. If no function fits the question, or "
+    "a required parameter is missing, say so in plain words instead of calling anything.\n\n"
+    "Functions (JSON):\n{functions}"
+)
+
+
+# ----------------------------------------------------------------------------- data
+def installed_data_dir() -> Path | None:
+    """``bfcl_eval/data`` of the installed wheel, found without importing the package."""
+    try:
+        spec = importlib.util.find_spec(WHEEL_PACKAGE)
+    except (ImportError, ValueError):
+        return None
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    for location in spec.submodule_search_locations:
+        path = Path(location) / "data"
+        if path.is_dir():
+            return path
+    return None
+
+
+def resolve_bfcl_source(metadata: Mapping[str, Any] | None = None) -> DataSource:
+    """The configured source; with none configured, the installed wheel's data if present."""
+    metadata = dict(metadata or {})
+    configured = (
+        metadata.get("data_source")
+        or metadata.get("data_dir")
+        or os.environ.get("ACBENCH_DATA_SOURCE")
+        or os.environ.get(DATA.data_dir_env)
+    )
+    wheel = None if configured else installed_data_dir()
+    if wheel is not None:
+        metadata["data_dir"] = str(wheel)
+    return resolve_source(DATA, metadata)
+
+
+def read_json_lines(path: Path) -> list[dict]:
+    """A BFCL data file: one JSON object per line (a JSON list is accepted too)."""
+    text = path.read_text(encoding="utf-8")
+    try:
+        if text.lstrip().startswith("["):
+            rows = json.loads(text)
+        else:
+            rows = [json.loads(line) for line in text.splitlines() if line.strip()]
+    except json.JSONDecodeError as err:
+        raise DataSourceError(f"{path} is not JSON lines ({err})") from None
+    if not all(isinstance(row, dict) and "id" in row for row in rows):
+        raise DataSourceError(f"{path}: every line must be a JSON object with an 'id'")
+    return rows
+
+
+def record_to_doc(record: Mapping[str, Any], answer: Any, category: str) -> dict:
+    """Flatten a BFCL record (single-turn) and its possible answer; JSON text for nested data."""
+    question = record.get("question")
+    turns = question[0] if isinstance(question, list) and question else None
+    if not isinstance(turns, list) or not all(
+        isinstance(t, Mapping) and isinstance(t.get("content"), str) for t in turns
+    ):
+        raise ValueError("no single-turn 'question' message list")
+    functions = record.get("function")
+    if not isinstance(functions, list) or not functions:
+        raise ValueError("no 'function' documentation list")
+    if category != "irrelevance" and not (isinstance(answer, list) and answer):
+        raise ValueError("no possible answer")
+    return {
+        "id": str(record["id"]),
+        "category": category,
+        "messages": [{"role": str(t.get("role", "user")), "content": t["content"]} for t in turns],
+        "functions": json.dumps(functions, ensure_ascii=False),
+        "possible_answer": json.dumps(answer or [], ensure_ascii=False),
+    }
+
+
+def load_records(category: str, metadata: Mapping[str, Any] | None = None) -> list[dict]:
+    """Documents of one category from the configured data source."""
+    if category not in CATEGORY_FILES:
+        raise DataSourceError(
+            f"unknown BFCL category {category!r}; choose one of {', '.join(CATEGORIES)}"
+        )
+    source = resolve_bfcl_source(metadata)
+    names = CATEGORY_FILES[category]
+    records = read_json_lines(source.fetch(list(names)))
+    answers: dict[str, Any] = {}
+    if category != "irrelevance":
+        answer_file = source.fetch([f"possible_answer/{name}" for name in names])
+        answers = {row["id"]: row.get("ground_truth") for row in read_json_lines(answer_file)}
+    docs, problems = [], []
+    for record in records:
+        try:
+            docs.append(record_to_doc(record, answers.get(record["id"]), category))
+        except ValueError as err:
+            problems.append(f"{record.get('id')}: {err}")
+    if problems:
+        raise DataSourceError(
+            f"BFCL {category} ({source.describe()}): {len(problems)} malformed records: "
+            + "; ".join(problems[:5])
+        )
+    logger.info("BFCL %s: %d records from %s", category, len(docs), source.describe())
+    return docs
+
+
+def load_dataset(bfcl_category: str, **metadata: Any) -> datasets.DatasetDict:
+    """lm-eval ``custom_dataset`` entry point: one category as a ``test`` split."""
+    return datasets.DatasetDict(
+        {"test": datasets.Dataset.from_list(load_records(bfcl_category, metadata))}
+    )
+
+
+# ----------------------------------------------------------------------------- scoring
+def score_answer(
+    prediction: str, functions: Sequence[Mapping], answers: Sequence[Mapping], category: str
+) -> dict[str, float]:
+    """``accuracy`` (1/0) and ``decoded`` (a call list could be read) for one generation."""
+    try:
+        calls = parse_function_calls(prediction)
+    except CallParseError:
+        calls = None
+    decoded = calls is not None and not is_empty(calls)
+    if category == "irrelevance":
+        correct = not decoded
+    else:
+        correct = decoded and check_calls(functions, calls, answers, category).valid
+    return {"accuracy": float(correct), "decoded": float(decoded)}
+
+
+register_mean_metrics(("accuracy", "decoded"))
+
+
+def _first_allowed(options: list, schema: Mapping[str, Any]) -> Any:
+    """The first allowed value of a parameter, with dict answers unfolded one level."""
+    value = next(option for option in options if option != "")
+    kind = schema.get("type")
+    if kind == "dict" and isinstance(value, Mapping):
+        return {k: v[0] for k, v in value.items() if "" not in v}
+    if kind == "array" and schema.get("items", {}).get("type") == "dict":
+        return [{k: v[0] for k, v in d.items() if "" not in v} for d in value]
+    return value
+
+
+def reference_calls(functions: Sequence[Mapping], answers: Sequence[Mapping]) -> list[dict]:
+    """Decoded calls built from the possible answers (first allowed value, optionals left out)."""
+    docs = {f["name"]: f for f in functions}
+    calls = []
+    for answer in answers:
+        ((name, params),) = answer.items()
+        properties = docs[name]["parameters"].get("properties", {})
+        required = docs[name]["parameters"].get("required", [])
+        args = {
+            param: _first_allowed(options, properties.get(param, {}))
+            for param, options in params.items()
+            if "" not in options or param in required
+        }
+        calls.append({name: args})
+    return calls
+
+
+def render_calls(calls: Sequence[Mapping[str, Mapping]], syntax: str = "python") -> str:
+    """Calls as an answer text: ``[f(a=1)]`` (python) or ``[{"name":..,"arguments":..}]`` (json)."""
+    if syntax == "json":
+        return json.dumps([{"name": n, "arguments": a} for c in calls for n, a in c.items()])
+    rendered = (
+        f"{name}({', '.join(f'{k}={v!r}' for k, v in args.items())})"
+        for call in calls
+        for name, args in call.items()
+    )
+    return f"[{', '.join(rendered)}]"
+
+
+def build_messages(doc: Mapping[str, Any]) -> list[Message]:
+    """Our system prompt with the functions' JSON documentation, then the question's turns."""
+    functions = json.dumps(json.loads(doc["functions"]), ensure_ascii=False, indent=1)
+    system = SYSTEM_PROMPT.format(functions=functions)
+    turns = [dict(t) for t in doc["messages"]]
+    if turns and turns[0]["role"] == "system":  # keep a record's own system turn, after ours
+        system = f"{system}\n\n{turns.pop(0)['content']}"
+    return [{"role": "system", "content": system}, *turns]
+
+
+class BFCLTask(ChatTask):
+    """One BFCL category as an lm-eval task (metrics: ``accuracy``, ``decoded``)."""
+
+    def doc_to_messages(self, doc: dict) -> list[Message]:
+        return build_messages(doc)
+
+    def doc_to_target(self, doc: dict, doc_to_target: Any = None) -> str:
+        return doc["possible_answer"]
+
+    def process_results(self, doc: dict, results: Sequence[str]) -> dict[str, float]:
+        prediction = results[0] if results and isinstance(results[0], str) else ""
+        return score_answer(
+            prediction,
+            json.loads(doc["functions"]),
+            json.loads(doc["possible_answer"]),
+            doc["category"],
+        )
