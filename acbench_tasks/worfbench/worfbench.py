@@ -42,7 +42,7 @@ import numpy as np
 
 from acbench_tasks.common.chat import ChatTask, Message
 from acbench_tasks.common.data_sources import DataSourceError, DataSpec, resolve_source
-from acbench_tasks.common.embeddings import SentenceEmbedder, cosine_similarity, shared_embedder
+from acbench_tasks.common.embeddings import SentenceEmbedder, cosine_similarity, task_embedder
 from acbench_tasks.common.matching import (
     PRF,
     ZERO,
@@ -334,14 +334,7 @@ class WorfBenchTask(ChatTask):
 
     @functools.cached_property
     def embedder(self) -> SentenceEmbedder:
-        metadata = self.config.metadata or {}
-        mode = str(metadata.get("scoring_mode", "exact"))
-        if mode not in ("exact", "fast"):
-            raise ValueError(f"scoring_mode must be 'exact' or 'fast', not {mode!r}")
-        embedder = shared_embedder(metadata.get("embedding_model"), cache=mode == "fast")
-        if isinstance(self.config.metadata, dict):
-            self.config.metadata["scoring"] = {"embedding_model": embedder.model_name, "mode": mode}
-        return embedder
+        return task_embedder(self.config.metadata)
 
     def process_results(self, doc: dict, results: Sequence[str]) -> dict[str, float]:
         prediction = results[0] if results else ""
