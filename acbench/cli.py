@@ -166,6 +166,7 @@ def _cmd_eval(args: argparse.Namespace) -> int:
 # sub-parsers object and adds its command(s). Keep heavy imports inside the command functions.
 EXTRA_COMMANDS: tuple[str, ...] = (
     "acbench.analysis.cli:add_command",
+    "acbench_tasks.niah.cli:add_commands",
     "acbench.compare:add_command",
     "hub_publish.cli:add_command",
 )

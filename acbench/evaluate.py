@@ -129,7 +129,8 @@ def run_evaluation(run: EvaluationRun) -> EvaluationResult:
 
     apply_patches()  # also when the start-up hook is switched off
     model_args = _check_model(run)
-    metadata = run.task_metadata()
+    # As lm-eval's own CLI does: tasks see the model args (e.g. a tokenizer from ``pretrained``).
+    metadata = {**model_args, **run.task_metadata()}
     task_manager = TaskManager(metadata=metadata)
     unknown = [t for t in run.tasks if t not in task_manager.all_tasks]
     if unknown:
