@@ -51,6 +51,7 @@ from acbench_tasks.common.matching import (
     precision_recall_f1,
 )
 from acbench_tasks.common.metrics import register_mean_metrics
+from acbench_tasks.common.records import convert_records
 
 logger = logging.getLogger(__name__)
 
@@ -277,23 +278,11 @@ def load_records(subset: str, metadata: Mapping[str, Any] | None = None) -> list
     raw = source.read_json([f"gold_traj/{subset}/graph_eval.json", f"{subset}.json"])
     if not isinstance(raw, list):
         raise DataSourceError(f"WorfBench {subset} ({source.describe()}): expected a JSON list")
-    docs, problems = [], []
-    for index, record in enumerate(raw):
-        try:
-            if not isinstance(record, Mapping):
-                raise ValueError("not a JSON object")
-            docs.append(record_to_doc(record, subset))
-        except ValueError as err:
-            ident = record.get("id") if isinstance(record, Mapping) else None
-            problems.append(f"#{index}{f' ({ident})' if ident else ''}: {err}")
-    if problems:
-        shown = "; ".join(problems[:5]) + (
-            f"; ... {len(problems) - 5} more" if len(problems) > 5 else ""
-        )
-        raise DataSourceError(
-            f"WorfBench {subset} ({source.describe()}): {len(problems)} of {len(raw)} records are "
-            f"malformed: {shown}"
-        )
+    docs = convert_records(
+        raw,
+        lambda record: record_to_doc(record, subset),
+        f"WorfBench {subset} ({source.describe()})",
+    )
     logger.info("WorfBench %s: %d records from %s", subset, len(docs), source.describe())
     return docs
 
