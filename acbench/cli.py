@@ -167,6 +167,7 @@ def _cmd_eval(args: argparse.Namespace) -> int:
 EXTRA_COMMANDS: tuple[str, ...] = (
     "acbench.analysis.cli:add_command",
     "acbench_tasks.niah.cli:add_commands",
+    "compressors.cli:add_command",
     "acbench.compare:add_command",
     "hub_publish.cli:add_command",
 )

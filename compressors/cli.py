@@ -1,0 +1,232 @@
+"""``acbench compress``: run a paper preset (or a recipe file) on a model, with a progress display.
+
+acbench compress --list
+acbench compress --method gptq-w4a16 --out out/smollm2-gptq --calibration paul-graham
+acbench compress --model Qwen/Qwen2.5-0.5B-Instruct --method wanda-2of4 --out out/qwen-wanda
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import functools
+import os
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from unittest import mock
+
+from acbench.models import DEFAULT_MODEL
+
+PHASES = {
+    "load": "Loading model",
+    "calibration": "Preparing calibration data",
+    "layers": "Compressing layers",
+    "save": "Saving checkpoint",
+    "verify": "Verifying (reload + perplexity)",
+}
+
+
+def add_command(commands: argparse._SubParsersAction) -> None:
+    """Register ``compress`` on the ``acbench`` command line (see EXTRA_COMMANDS)."""
+    parser = commands.add_parser(
+        "compress",
+        help="compress a model with a paper preset (GPTQ, AWQ, RTN, SmoothQuant, pruning)",
+        description="Compress a Hugging Face causal LM into a Hub-ready compressed-tensors "
+        "checkpoint, verified by reloading it. Uses the GPU when present, the CPU otherwise.",
+    )
+    parser.add_argument("--list", action="store_true", help="print the presets and exit")
+    parser.add_argument(
+        "--model", default=DEFAULT_MODEL, help=f"Hub id, local folder or alias ({DEFAULT_MODEL})"
+    )
+    parser.add_argument("--method", help="preset name (see --list) or a recipe YAML file")
+    parser.add_argument("--out", type=Path, help="output folder (must not exist)")
+    parser.add_argument(
+        "--calibration",
+        help="pile-val, wikitext2, open_platypus, a Hub dataset id, a .txt/.jsonl file, "
+        "sample or paul-graham (offline); default: the preset's dataset",
+    )
+    parser.add_argument("--num-samples", type=int, help="calibration samples (preset: 128)")
+    parser.add_argument("--max-seq-length", type=int, help="tokens per calibration sample")
+    parser.add_argument("--seed", type=int, help="calibration sampling seed (default 0)")
+    parser.add_argument(
+        "--dtype", default="bfloat16", help="bfloat16 (default), float16, float32 or auto"
+    )
+    parser.add_argument("--overwrite", action="store_true", help="replace an existing --out")
+    parser.add_argument(
+        "--no-verify", action="store_true", help="skip the reload + perplexity check"
+    )
+    parser.add_argument("--threads", type=int, help="torch CPU threads (default: torch's)")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    args.verbose = getattr(args, "verbose", False)
+    if not args.verbose:
+        _quiet_libraries()
+    from compressors.calibration import CalibrationError
+    from compressors.pipeline import CompressionError
+    from compressors.recipe import RecipeError, list_presets
+
+    try:
+        if args.list:
+            _print_presets(list_presets())
+            return 0
+        if not args.method or not args.out:
+            print("acbench compress: --method and --out are required", file=sys.stderr)
+            return 2
+        return _compress(args)
+    except (CompressionError, RecipeError, CalibrationError) as err:
+        print(f"acbench: {err}", file=sys.stderr)
+        return 2
+
+
+def _compress(args: argparse.Namespace) -> int:
+    import torch
+
+    from compressors.pipeline import compress
+
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    overrides = {
+        "dataset": args.calibration,
+        "num_samples": args.num_samples,
+        "max_seq_length": args.max_seq_length,
+        "seed": args.seed,
+    }
+    with _ProgressDisplay() as display, _library_bars_hidden(not args.verbose):
+        result = compress(
+            args.model,
+            args.method,
+            args.out,
+            calibration={k: v for k, v in overrides.items() if v is not None},
+            dtype=args.dtype,
+            overwrite=args.overwrite,
+            verify=not args.no_verify,
+            progress=display.update,
+        )
+    print(format_result(result.output_dir, result.metadata))
+    return 0
+
+
+def format_result(folder: Path, meta: dict[str, Any]) -> str:
+    """A few lines summarising a finished run (from its acbench_compression.json)."""
+    lines = [f"{meta['method']}: {folder}"]
+    size = meta.get("size") or {}
+    if size.get("weights_bytes"):
+        ratio = size["ratio_vs_base_bf16"]
+        versus = (
+            f"{ratio}x smaller than the bf16 base"
+            if ratio >= 1.05
+            else "stored dense: the size of the bf16 base"
+        )
+        lines.append(f"  weights {size['weights_bytes'] / 2**20:.1f} MiB ({versus})")
+    quant = meta.get("quantization")
+    if quant:
+        linear = quant["linear_weights"]
+        schemes = ", ".join(
+            f"W{s['bits']}"
+            + (f"A{s['activation_bits']}" if s["activation_bits"] else "A16")
+            + (f" group {s['group_size']}" if s["group_size"] else " per-channel")
+            for s in quant["schemes"]
+        )
+        ratio = linear["ratio_vs_bf16"]
+        lines.append(f"  {schemes}; Linear weights {ratio:.2f}x smaller than bf16")
+    sparsity = meta.get("sparsity")
+    if sparsity:
+        line = f"  sparsity {sparsity['sparsity']:.2%} ({sparsity['mask_structure']})"
+        for key, value in sparsity.items():
+            if key.endswith("_conforms"):
+                line += f", {key.removesuffix('_conforms')} conformant: {value}"
+        lines.append(line)
+    check = meta.get("verification")
+    if check:
+        lines.append(
+            f"  perplexity {check['perplexity_base']:.2f} -> {check['perplexity_compressed']:.2f}"
+        )
+    lines.append(f"  wall time {meta['wall_time']['total_s']:.1f} s")
+    return "\n".join(lines)
+
+
+def _print_presets(recipes: list[Any]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title="acbench compress presets (compressors/presets/*.yaml)")
+    table.add_column("preset", style="bold", no_wrap=True)
+    table.add_column("what it does")
+    table.add_column("calibration")
+    for recipe in recipes:
+        calib = recipe.calibration or {}
+        data = (
+            f"{calib.get('dataset')}, {calib.get('num_samples')} x {calib.get('max_seq_length')}"
+            if recipe.needs_calibration
+            else "none"
+        )
+        table.add_row(recipe.name, recipe.description, data)
+    Console().print(table)
+
+
+class _ProgressDisplay:
+    """A rich progress display with one line per phase of the run."""
+
+    def __enter__(self) -> _ProgressDisplay:
+        from rich.console import Console
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            SpinnerColumn,
+            TextColumn,
+            TimeElapsedColumn,
+        )
+
+        self._progress = Progress(
+            SpinnerColumn(),
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=Console(stderr=True),
+            transient=False,
+        )
+        self._tasks: dict[str, Any] = {}
+        self._progress.__enter__()
+        return self
+
+    def update(self, phase: str, done: int, total: int) -> None:
+        if phase not in self._tasks:
+            self._tasks[phase] = self._progress.add_task(PHASES.get(phase, phase), total=total)
+        self._progress.update(self._tasks[phase], completed=done, total=total)
+
+    def __exit__(self, *exc: object) -> None:
+        self._progress.__exit__(*exc)
+
+
+@contextlib.contextmanager
+def _library_bars_hidden(hide: bool) -> Iterator[None]:
+    """Turn off the tqdm bars llm-compressor and compressed-tensors draw for each layer.
+
+    They would interleave with our display; TQDM_DISABLE does not help once tqdm is imported
+    (it reads the environment at import time), so the default of ``disable`` is changed here.
+    """
+    if not hide:
+        yield
+        return
+    import tqdm
+
+    with mock.patch.object(
+        tqdm.tqdm, "__init__", functools.partialmethod(tqdm.tqdm.__init__, disable=True)
+    ):
+        yield
+
+
+def _quiet_libraries() -> None:
+    """Hide llm-compressor's and transformers' own logs and bars behind our progress display."""
+    os.environ.setdefault("LLM_COMPRESSOR_LOG_LEVEL", "ERROR")
+    os.environ.setdefault("HF_DATASETS_DISABLE_PROGRESS_BARS", "1")
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.disable_progress_bar()
