@@ -15,6 +15,7 @@ import sys
 _PATCHES = {
     "lm_eval.tasks.manager": "patch_task_manager",
     "lm_eval.models.huggingface": "patch_hf_model",
+    "lm_eval.models": "patch_model_registry",
 }
 
 

@@ -68,10 +68,33 @@ def patch_hf_model(module: ModuleType) -> None:
     hflm.__init__ = __init__
 
 
+def patch_model_registry(module: ModuleType) -> None:
+    """Register ``--model acbench-agent`` (lazily) next to lm-eval's own models.
+
+    Also gives lm-eval's ``LM`` base class an ``agent_episode`` method that stops a plain
+    backend asked to run an agent task, with the command that works.
+    """
+    from lm_eval.api.model import LM
+    from lm_eval.api.registry import model_registry
+
+    if "acbench-agent" not in model_registry:
+        model_registry.register("acbench-agent", target="acbench_tasks.agents.lm:AgentLM")
+    if not hasattr(LM, "agent_episode"):
+
+        def agent_episode(self, requests):
+            from acbench_tasks.agents.lm import refuse_agent_episode
+
+            return refuse_agent_episode(self, requests)
+
+        LM.agent_episode = agent_episode
+
+
 def apply_patches() -> None:
     """Apply every patch now (for in-process use when the start-up hook is disabled)."""
+    import lm_eval.models
     import lm_eval.models.huggingface
     import lm_eval.tasks.manager
 
     patch_task_manager(lm_eval.tasks.manager)
     patch_hf_model(lm_eval.models.huggingface)
+    patch_model_registry(lm_eval.models)

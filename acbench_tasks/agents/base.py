@@ -1,0 +1,128 @@
+"""The environment interface shared by the six real-world agent tasks (ACBench §7–12).
+
+An environment is built from one problem (a JSON-serialisable dict, the lm-eval document),
+``reset()`` returns the first observation and ``step(action)`` returns a :class:`StepResult`.
+Environments are deterministic given the problem: the same actions give the same observations,
+which is what makes lockstep batching and replay tests possible. Bad actions never raise: they
+come back as ``valid=False`` with an observation saying why.
+"""
+
+from __future__ import annotations
+
+import importlib
+import re
+from abc import ABC, abstractmethod
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+#: Observation returned for an action the environment cannot parse or execute.
+INVALID_ACTION = "The action is not valid and therefore takes no effect."
+
+
+@dataclass(frozen=True)
+class StepResult:
+    """What one action did: the observation, whether it was accepted, progress in [0, 1]."""
+
+    observation: str
+    valid: bool
+    progress: float
+    done: bool = False
+
+
+class Environment(ABC):
+    """One episode's world. Subclasses set ``name`` and the prompt pieces for their domain."""
+
+    #: Registry name (also the ``env`` field of a problem).
+    name: ClassVar[str] = ""
+    #: How many episodes of this environment may run at once (e.g. one JVM each).
+    max_parallel: ClassVar[int] = 64
+
+    def __init__(self, problem: Mapping[str, Any]) -> None:
+        self.problem = dict(problem)
+
+    @classmethod
+    @abstractmethod
+    def problems(cls, problem_set: str, metadata: Mapping[str, Any]) -> list[dict[str, Any]]:
+        """The problems of a set (``sample`` or ``default``): dicts with ``id`` and ``goal``.
+
+        ``metadata`` is the task metadata (``--metadata``), for options such as a data folder.
+        """
+
+    @property
+    def goal(self) -> str:
+        """The task as the agent reads it."""
+        return str(self.problem.get("goal", ""))
+
+    @abstractmethod
+    def instruction(self) -> str:
+        """What the agent is and which actions it may use (the system part of the prompt)."""
+
+    @abstractmethod
+    def examples(self) -> str:
+        """Worked example trajectories in the ``Action:``/``Observation:`` format."""
+
+    @abstractmethod
+    def reset(self) -> str:
+        """Start the episode; return the first observation."""
+
+    @abstractmethod
+    def step(self, action: str) -> StepResult:
+        """Apply one action (free text from the model); never raises for bad actions."""
+
+    def close(self) -> None:  # noqa: B027 - optional hook; most environments hold nothing
+        """Release external resources (processes, files)."""
+
+
+_REGISTRY: dict[str, str] = {
+    "pddl": "acbench_tasks.agents.pddl_env:PddlEnvironment",
+    "tool_query": "acbench_tasks.agents.tool_query:ToolQueryEnvironment",
+    "tool_operation": "acbench_tasks.agents.tool_operation:ToolOperationEnvironment",
+    "alfworld": "acbench_tasks.agents.household:HouseholdEnvironment",
+    "scienceworld": "acbench_tasks.agents.scienceworld_env:ScienceWorldEnvironment",
+    "jericho": "acbench_tasks.agents.text_games:TextGameEnvironment",
+}
+
+
+def environment_class(name: str) -> type[Environment]:
+    """The environment class registered under ``name`` (imported on first use)."""
+    try:
+        target = _REGISTRY[name]
+    except KeyError:
+        raise ValueError(
+            f"unknown agent environment {name!r}; known: {', '.join(sorted(_REGISTRY))}"
+        ) from None
+    module, _, attr = target.partition(":")
+    return getattr(importlib.import_module(module), attr)
+
+
+def unknown_problem_set(env: str, problem_set: str, known: Sequence[str]) -> ValueError:
+    """The error for a problem set an environment does not have."""
+    return ValueError(
+        f"{env}: unknown problem_set {problem_set!r}; choose one of {', '.join(known)} "
+        '(--metadata \'{"problem_set": "sample"}\')'
+    )
+
+
+def make_environment(problem: Mapping[str, Any]) -> Environment:
+    """Build the environment named by ``problem["env"]`` for this problem."""
+    return environment_class(str(problem.get("env", "")))(problem)
+
+
+def worked_example(env: Environment, actions: Sequence[str]) -> str:
+    """A played episode in the prompt's Goal/Observation/Action layout (worked examples)."""
+    lines = [f"Goal: {env.goal}", f"Observation: {env.reset()}"]
+    try:
+        for action in actions:
+            lines += [f"Action: {action}", f"Observation: {env.step(action).observation}"]
+    finally:
+        env.close()
+    return "\n".join(lines)
+
+
+def normalize_action(text: str) -> str:
+    """Lower-case, single spaces, no surrounding quotes, brackets or final full stop."""
+    text = re.sub(r"\s+", " ", str(text)).strip().strip("`'\"").strip()
+    if text.startswith("(") and text.endswith(")"):
+        text = text[1:-1].strip()
+    return text.rstrip(".").strip().lower()
