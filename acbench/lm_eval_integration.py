@@ -7,6 +7,7 @@ for everything that is not ours.
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
 
@@ -26,46 +27,47 @@ def _with_our_tasks(include_path):
     return paths
 
 
-def patch_task_manager(module: ModuleType) -> None:
-    """Make every ``TaskManager`` index ACBench's tasks, as if ``--include_path`` named them."""
-    manager = module.TaskManager
-    if getattr(manager.__init__, "_acbench", False):
+def _adjust_init(cls: type, adjust: Callable[[tuple, dict], tuple[tuple, dict]]) -> None:
+    """Make ``cls.__init__`` pass its arguments through ``adjust`` first (once per class)."""
+    if getattr(cls.__init__, "_acbench", False):
         return
-    original = manager.__init__
+    original = cls.__init__
 
     @functools.wraps(original)
-    def __init__(self, *args, include_path=None, **kwargs):
-        if len(args) >= 2:  # include_path given positionally (verbosity, include_path, ...)
-            args = (args[0], _with_our_tasks(args[1]), *args[2:])
-        else:
-            include_path = _with_our_tasks(include_path)
-            kwargs["include_path"] = include_path
+    def __init__(self, *args, **kwargs):
+        args, kwargs = adjust(args, kwargs)
         original(self, *args, **kwargs)
 
     __init__._acbench = True
-    manager.__init__ = __init__
+    cls.__init__ = __init__
+
+
+def _add_our_tasks(args: tuple, kwargs: dict) -> tuple[tuple, dict]:
+    if len(args) >= 2:  # include_path given positionally (verbosity, include_path, ...)
+        return (args[0], _with_our_tasks(args[1]), *args[2:]), kwargs
+    return args, {**kwargs, "include_path": _with_our_tasks(kwargs.get("include_path"))}
+
+
+def _resolve_aliases(args: tuple, kwargs: dict) -> tuple[tuple, dict]:
+    from acbench.models import is_alias, resolve_model
+
+    kwargs = {
+        k: resolve_model(v) if k in ("pretrained", "tokenizer") and is_alias(v) else v
+        for k, v in kwargs.items()
+    }
+    if args and is_alias(args[0]):
+        args = (resolve_model(args[0]), *args[1:])
+    return args, kwargs
+
+
+def patch_task_manager(module: ModuleType) -> None:
+    """Make every ``TaskManager`` index ACBench's tasks, as if ``--include_path`` named them."""
+    _adjust_init(module.TaskManager, _add_our_tasks)
 
 
 def patch_hf_model(module: ModuleType) -> None:
     """Let ``--model hf --model_args pretrained=acbench:smollm2`` load the embedded model."""
-    hflm = module.HFLM
-    if getattr(hflm.__init__, "_acbench", False):
-        return
-    original = hflm.__init__
-
-    @functools.wraps(original)
-    def __init__(self, *args, **kwargs):
-        from acbench.models import is_alias, resolve_model
-
-        for key in ("pretrained", "tokenizer"):
-            if is_alias(kwargs.get(key)):
-                kwargs[key] = resolve_model(kwargs[key])
-        if args and is_alias(args[0]):
-            args = (resolve_model(args[0]), *args[1:])
-        original(self, *args, **kwargs)
-
-    __init__._acbench = True
-    hflm.__init__ = __init__
+    _adjust_init(module.HFLM, _resolve_aliases)
 
 
 def patch_model_registry(module: ModuleType) -> None:
