@@ -208,10 +208,17 @@ def compression_section(c: Compression) -> str:
     if c.paper_setting:
         lines += ["", f"Setting: {c.paper_setting}."]
     lines += ["", "| step | method | parameters |", "|---:|---|---|"]
+    step_notes = []
     for i, step in enumerate(c.steps, 1):
         params = step.get("params") if isinstance(step.get("params"), dict) else {}
+        # What actually ran: the compressor records values it had to change under "resolved".
+        resolved = step.get("resolved") if isinstance(step.get("resolved"), dict) else {}
+        params = {**params, **resolved}
         shown = ", ".join(f"{k}={_short(v)}" for k, v in params.items() if k != "ignore")
         lines.append(f"| {i} | {step.get('method', '?')} | {shown} |")
+        step_notes += [f"step {i}: {note}" for note in step.get("notes") or []]
+    if step_notes:
+        lines += ["", *(f"- {note}" for note in step_notes)]
     facts = []
     if c.bits:
         facts.append(f"weight bits: {', '.join(map(str, c.bits))}")

@@ -348,3 +348,29 @@ def test_publish_refuses_bad_input(checkpoint: Path, results, tmp_path: Path) ->
         )
         == 2
     )
+
+
+def test_card_shows_the_parameters_that_actually_ran(tmp_path):
+    from hub_publish.card import compression_section
+    from hub_publish.checkpoint import read_compression
+
+    (tmp_path / "acbench_compression.json").write_text(
+        json.dumps(
+            {
+                "method": "rtn-w4a16",
+                "steps": [
+                    {
+                        "method": "rtn",
+                        "params": {"bits": 4, "group_size": 128, "ignore": ["lm_head"]},
+                        "resolved": {"group_size": 64},
+                        "notes": [
+                            "group size 128 does not divide the layer widths [576]; using 64"
+                        ],
+                    }
+                ],
+            }
+        )
+    )
+    section = compression_section(read_compression(tmp_path))
+    assert "| 1 | rtn | bits=4, group_size=64 |" in section
+    assert "- step 1: group size 128 does not divide" in section
