@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import copy
 import json
-import os
-import subprocess
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from lm_eval_runs import run_lm_eval
 
 from acbench_tasks.bfcl import bfcl
 from acbench_tasks.bfcl.bfcl import (
@@ -382,33 +381,11 @@ def test_task_prompt_and_scoring_through_lm_eval():
 
 @pytest.mark.slow
 def test_acbench_bfcl_group_on_smollm2(tmp_path, smollm2_path):
-    result = subprocess.run(
-        [
-            "lm_eval",
-            "--tasks",
-            "acbench_bfcl",
-            "--model",
-            "hf",
-            "--model_args",
-            f"pretrained={smollm2_path}",
-            "--apply_chat_template",
-            "--metadata",
-            json.dumps(SAMPLE),
-            "--limit",
-            "1",
-            "--gen_kwargs",
-            "max_gen_toks=24",
-            "--output_path",
-            str(tmp_path),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=900,
-        env={**os.environ, "OMP_NUM_THREADS": "1"},
-    )
-    assert result.returncode == 0, result.stderr[-4000:]
-    (path,) = tmp_path.glob("*/results_*.json")
-    results = json.loads(path.read_text())
+    results = run_lm_eval(
+        "--tasks", "acbench_bfcl", "--model", "hf", "--model_args", f"pretrained={smollm2_path}",
+        "--apply_chat_template", "--metadata", json.dumps(SAMPLE), "--limit", "1",
+        "--gen_kwargs", "max_gen_toks=24", output=tmp_path,
+    ).results  # fmt: skip
     accuracies = [results["results"][f"acbench_bfcl_{c}"]["accuracy,none"] for c in CATEGORIES]
     assert all(a in (0.0, 1.0) for a in accuracies)
     assert results["groups"]["acbench_bfcl"]["accuracy,none"] == pytest.approx(

@@ -13,6 +13,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from lm_eval_runs import run_lm_eval
 
 pytestmark = pytest.mark.e2e
 
@@ -20,8 +21,13 @@ SAMPLE = '{"data_source": "sample"}'
 
 
 def run(args: list[str], timeout: int = 600) -> subprocess.CompletedProcess:
-    result = subprocess.run(args, capture_output=True, text=True, timeout=timeout,
-                            env={**os.environ, "OMP_NUM_THREADS": "1"})
+    result = subprocess.run(
+        args,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**os.environ, "OMP_NUM_THREADS": "1"},
+    )
     assert result.returncode == 0, result.stderr[-4000:]
     return result
 
@@ -39,22 +45,39 @@ def samples_file(output: Path, task: str) -> list[dict]:
 def check_workflow_results(output: Path, n: int) -> None:
     results = results_file(output)
     metrics = results["results"]["acbench_workflow_os"]
-    for key in ("node_f1,none", "node_precision,none", "node_recall,none", "graph_f1,none",
-                "parse_rate,none"):
+    for key in (
+        "node_f1,none",
+        "node_precision,none",
+        "node_recall,none",
+        "graph_f1,none",
+        "parse_rate,none",
+    ):
         assert 0.0 <= metrics[key] <= 1.0
     assert results["n-samples"]["acbench_workflow_os"]["effective"] == n
     scoring = results["configs"]["acbench_workflow_os"]["metadata"]["scoring"]
-    assert scoring == {"embedding_model": "sentence-transformers/all-MiniLM-L6-v2",
-                       "mode": "exact"}
+    assert scoring == {"embedding_model": "sentence-transformers/all-MiniLM-L6-v2", "mode": "exact"}
     for sample in samples_file(output, "acbench_workflow_os"):
         assert isinstance(sample["resps"][0][0], str)
         assert sample["target"].startswith("Node:")
 
 
 def test_literal_lm_eval_command_plain_prompt(tmp_path, smollm2_path):
-    run(["lm_eval", "--tasks", "acbench_workflow_os", "--model", "hf",
-         "--model_args", "pretrained=acbench:smollm2", "--metadata", SAMPLE, "--limit", "2",
-         "--gen_kwargs", "max_gen_toks=48", "--output_path", str(tmp_path), "--log_samples"])
+    run_lm_eval(
+        "--tasks",
+        "acbench_workflow_os",
+        "--model",
+        "hf",
+        "--model_args",
+        "pretrained=acbench:smollm2",
+        "--metadata",
+        SAMPLE,
+        "--limit",
+        "2",
+        "--gen_kwargs",
+        "max_gen_toks=48",
+        "--log_samples",
+        output=tmp_path,
+    )
     check_workflow_results(tmp_path, 2)
     (sample, _) = samples_file(tmp_path, "acbench_workflow_os")
     prompt = sample["arguments"]["gen_args_0"]["arg_0"]
@@ -62,10 +85,23 @@ def test_literal_lm_eval_command_plain_prompt(tmp_path, smollm2_path):
 
 
 def test_literal_lm_eval_command_with_chat_template(tmp_path, smollm2_path):
-    run(["lm_eval", "--tasks", "acbench_workflow_os", "--model", "hf",
-         "--model_args", f"pretrained={smollm2_path}", "--apply_chat_template",
-         "--metadata", SAMPLE, "--limit", "1", "--gen_kwargs", "max_gen_toks=48",
-         "--output_path", str(tmp_path), "--log_samples"])
+    run_lm_eval(
+        "--tasks",
+        "acbench_workflow_os",
+        "--model",
+        "hf",
+        "--model_args",
+        f"pretrained={smollm2_path}",
+        "--apply_chat_template",
+        "--metadata",
+        SAMPLE,
+        "--limit",
+        "1",
+        "--gen_kwargs",
+        "max_gen_toks=48",
+        "--log_samples",
+        output=tmp_path,
+    )
     check_workflow_results(tmp_path, 1)
     prompt = samples_file(tmp_path, "acbench_workflow_os")[0]["arguments"]["gen_args_0"]["arg_0"]
     # system, two worked examples (user + assistant each), the query, the generation prompt
@@ -85,9 +121,19 @@ def openai_server(smollm2_path, tmp_path_factory):
     log = tmp_path_factory.mktemp("serve") / "server.log"
     cli = Path(sys.executable).with_name("transformers")  # the console script of transformers
     server = subprocess.Popen(
-        [str(cli), "serve", str(smollm2_path), "--host", "127.0.0.1", "--port", str(port),
-         "--device", "cpu"],
-        stdout=subprocess.DEVNULL, stderr=log.open("w"),
+        [
+            str(cli),
+            "serve",
+            str(smollm2_path),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--device",
+            "cpu",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=log.open("w"),
         env={**os.environ, "OMP_NUM_THREADS": "1"},
     )
     deadline = time.monotonic() + 180
@@ -107,11 +153,24 @@ def openai_server(smollm2_path, tmp_path_factory):
 
 
 def test_openai_compatible_server(tmp_path, smollm2_path, openai_server):
-    run(["lm_eval", "--tasks", "acbench_workflow_os", "--model", "local-chat-completions",
-         "--model_args", f"model={smollm2_path},base_url={openai_server},num_concurrent=1,"
-                         "max_retries=2,tokenized_requests=False",
-         "--apply_chat_template", "--metadata", SAMPLE, "--limit", "1",
-         "--gen_kwargs", "max_gen_toks=48", "--output_path", str(tmp_path), "--log_samples"])
+    run_lm_eval(
+        "--tasks",
+        "acbench_workflow_os",
+        "--model",
+        "local-chat-completions",
+        "--model_args",
+        f"model={smollm2_path},base_url={openai_server},num_concurrent=1,"
+        "max_retries=2,tokenized_requests=False",
+        "--apply_chat_template",
+        "--metadata",
+        SAMPLE,
+        "--limit",
+        "1",
+        "--gen_kwargs",
+        "max_gen_toks=48",
+        "--log_samples",
+        output=tmp_path,
+    )
     check_workflow_results(tmp_path, 1)
     # The API backend receives the message list itself, not a rendered string.
     prompt = samples_file(tmp_path, "acbench_workflow_os")[0]["arguments"]["gen_args_0"]["arg_0"]
@@ -122,9 +181,22 @@ def test_openai_compatible_server(tmp_path, smollm2_path, openai_server):
 
 
 def test_acbench_eval_cli_table_and_resume(tmp_path, smollm2_path):
-    args = [sys.executable, "-m", "acbench", "eval", "--tasks", "acbench_workflow_os",
-            "--data-source", "sample", "--limit", "1", "--max-gen-toks", "32",
-            "--output-path", str(tmp_path)]
+    args = [
+        sys.executable,
+        "-m",
+        "acbench",
+        "eval",
+        "--tasks",
+        "acbench_workflow_os",
+        "--data-source",
+        "sample",
+        "--limit",
+        "1",
+        "--max-gen-toks",
+        "32",
+        "--output-path",
+        str(tmp_path),
+    ]
     first = run(args)
     assert "acbench_workflow_os" in first.stdout and "node_f1" in first.stdout
     assert "Results: " in first.stdout

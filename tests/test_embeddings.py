@@ -27,8 +27,9 @@ def test_unknown_model_is_a_clear_error():
 
 def test_similarity_is_clipped_cosine():
     embedder = shared_embedder()
-    sim = embedder.similarity(["open the fridge", "open the fridge"],
-                              ["open the fridge", "quantum chromodynamics"])
+    sim = embedder.similarity(
+        ["open the fridge", "open the fridge"], ["open the fridge", "quantum chromodynamics"]
+    )
     assert sim.shape == (2, 2) and sim.dtype == np.float32
     assert sim[0, 0] == pytest.approx(1.0, abs=1e-5) and 0.0 <= sim[0, 1] < 0.6
     assert (sim >= 0).all()
@@ -39,8 +40,9 @@ def test_fast_mode_reuses_vectors_and_agrees_on_samples():
     exact, fast = shared_embedder(), SentenceEmbedder(cache=True)
     docs = load_records("toolbench", {"data_source": "sample"})
     for doc in docs:  # a perfect copy scores the same in both modes
-        assert (score_workflow(doc["gold"], doc["gold"], exact)
-                == score_workflow(doc["gold"], doc["gold"], fast))
+        assert score_workflow(doc["gold"], doc["gold"], exact) == score_workflow(
+            doc["gold"], doc["gold"], fast
+        )
     assert len(fast._vectors) > 0
     fast.encode(["cached once"])
     fast.encode(["cached once"])

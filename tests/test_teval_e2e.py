@@ -4,10 +4,9 @@ for the whole acbench_tool group, with the model's chat template (generation cap
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 
 import pytest
+from lm_eval_runs import run_lm_eval
 
 pytestmark = pytest.mark.e2e
 
@@ -15,34 +14,12 @@ DIMENSIONS = ("instruct", "plan", "reason", "retrieve", "understand", "review")
 
 
 def test_acbench_tool_group_on_smollm2(tmp_path, smollm2_path):
-    result = subprocess.run(
-        [
-            "lm_eval",
-            "--tasks",
-            "acbench_tool",
-            "--model",
-            "hf",
-            "--model_args",
-            f"pretrained={smollm2_path}",
-            "--apply_chat_template",
-            "--metadata",
-            '{"data_source": "sample"}',
-            "--limit",
-            "2",
-            "--gen_kwargs",
-            "max_gen_toks=16",
-            "--output_path",
-            str(tmp_path),
-            "--log_samples",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=900,
-        env={**os.environ, "OMP_NUM_THREADS": "1"},
-    )
-    assert result.returncode == 0, result.stderr[-4000:]
-    (path,) = tmp_path.glob("*/results_*.json")
-    results = json.loads(path.read_text())
+    run = run_lm_eval(
+        "--tasks", "acbench_tool", "--model", "hf", "--model_args", f"pretrained={smollm2_path}",
+        "--apply_chat_template", "--metadata", '{"data_source": "sample"}', "--limit", "2",
+        "--gen_kwargs", "max_gen_toks=16", "--log_samples", output=tmp_path,
+    )  # fmt: skip
+    results = run.results
     scores = []
     for dimension in DIMENSIONS:
         task = f"acbench_teval_{dimension}"
@@ -50,7 +27,7 @@ def test_acbench_tool_group_on_smollm2(tmp_path, smollm2_path):
         score = results["results"][task]["score,none"]
         assert 0.0 <= score <= 1.0
         scores.append(score)
-        assert f"acbench_teval_{dimension}" in result.stdout  # printed in the table
+        assert f"acbench_teval_{dimension}" in run.stdout  # printed in the table
     # the overall score is the plain mean of the six dimension scores
     assert results["groups"]["acbench_tool"]["score,none"] == pytest.approx(sum(scores) / 6)
     scoring = results["configs"]["acbench_teval_plan"]["metadata"]["scoring"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -65,8 +66,14 @@ def test_fewshot_has_two_examples_per_subset_with_valid_graphs():
 def test_messages_system_two_shots_then_query():
     doc = load_records("os", SAMPLE)[0]
     messages = build_messages(doc)
-    assert [m["role"] for m in messages] == ["system", "user", "assistant", "user", "assistant",
-                                             "user"]
+    assert [m["role"] for m in messages] == [
+        "system",
+        "user",
+        "assistant",
+        "user",
+        "assistant",
+        "user",
+    ]
     assert messages[0]["content"] == doc["system"]
     assert messages[-1]["content"] == TURN_PREFIX + doc["user"]
     # The query is never one of the worked examples.
@@ -119,7 +126,7 @@ def test_unknown_data_source():
 def test_missing_data_dir_and_missing_file(tmp_path):
     with pytest.raises(DataSourceError, match="not a folder"):
         load_records("os", {"data_dir": str(tmp_path / "nope")})
-    with pytest.raises(DataSourceError, match="gold_traj/<subset>/graph_eval.json"):
+    with pytest.raises(DataSourceError, match=re.escape("gold_traj/<subset>/graph_eval.json")):
         load_records("os", {"data_dir": str(tmp_path)})
     with pytest.raises(DataSourceError, match="needs a folder"):
         load_records("os", {"data_source": "local"})

@@ -29,11 +29,14 @@ def graph(nodes: list[str], edges: str) -> str:
     return f"Node:\n{lines}\nEdge: {edges}"
 
 
-LINEAR3 = graph(["open the fridge", "take the milk", "close the fridge"],
-                "(START,1) (1,2) (2,3) (3,END)")
+LINEAR3 = graph(
+    ["open the fridge", "take the milk", "close the fridge"], "(START,1) (1,2) (2,3) (3,END)"
+)
 # 1 fans out to 2 and 3, which join at 4.
-DIAMOND = graph(["find the recipe", "buy flour", "buy eggs", "bake the cake"],
-                "(START,1) (1,2) (1,3) (2,4) (3,4) (4,END)")
+DIAMOND = graph(
+    ["find the recipe", "buy flour", "buy eggs", "bake the cake"],
+    "(START,1) (1,2) (1,3) (2,4) (3,4) (4,END)",
+)
 
 
 def score(prediction: str, gold: str):
@@ -43,8 +46,9 @@ def score(prediction: str, gold: str):
 # ----------------------------------------------------------------------------- parser
 def test_parser_reads_nodes_anywhere_and_edges():
     parsed = parse_workflow("Plan Node: 1: a\n2. b\nsee 3: c\nEdge: (START, 1) (1,2)(2 ,3) (3,END)")
-    assert parsed == Workflow(("a", "b", "c"),
-                              (("START", "1"), ("1", "2"), ("2", "3"), ("3", "END")))
+    assert parsed == Workflow(
+        ("a", "b", "c"), (("START", "1"), ("1", "2"), ("2", "3"), ("3", "END"))
+    )
 
 
 def test_parser_node_rules():
@@ -53,11 +57,18 @@ def test_parser_node_rules():
     assert parsed.nodes == ("", "real")
 
 
-@pytest.mark.parametrize("text", [
-    "", "   ", None, 42, "Edge: (START,1) (1,END)",  # no "Node"
-    "Node:\n1: a\n2: b",  # no edges
-    "node:\n1: a\nEdge: (START,1)",  # "Node" is case-sensitive
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "   ",
+        None,
+        42,
+        "Edge: (START,1) (1,END)",  # no "Node"
+        "Node:\n1: a\n2: b",  # no edges
+        "node:\n1: a\nEdge: (START,1)",  # "Node" is case-sensitive
+    ],
+)
 def test_parser_unparsed(text):
     assert parse_workflow(text) is None
 
@@ -92,8 +103,9 @@ def test_large_gold_is_one_start_end_list():
 
 def test_at_most_20_orders():
     # 5 independent branches: 120 orders, only the first 20 are used.
-    gold = parse_workflow(graph(list("abcde"), " ".join(
-        f"(START,{i}) ({i},END)" for i in range(1, 6))))
+    gold = parse_workflow(
+        graph(list("abcde"), " ".join(f"(START,{i}) ({i},END)" for i in range(1, 6)))
+    )
     assert len(gold_trajectories(gold)[1]) == 20
 
 
@@ -110,8 +122,10 @@ def test_perfect_small_gold():
 
 
 def test_perfect_copy_of_large_gold_has_recall_n_over_n_plus_2():
-    gold = graph([f"subtask number {w}" for w in "abcdefgh"],
-                 " ".join(["(START,1)"] + [f"({i},{i + 1})" for i in range(1, 8)] + ["(8,END)"]))
+    gold = graph(
+        [f"subtask number {w}" for w in "abcdefgh"],
+        " ".join(["(START,1)"] + [f"({i},{i + 1})" for i in range(1, 8)] + ["(8,END)"]),
+    )
     result = score(gold, gold)
     assert result.node.precision == 1.0
     assert result.node.recall == pytest.approx(8 / 10)
@@ -119,19 +133,24 @@ def test_perfect_copy_of_large_gold_has_recall_n_over_n_plus_2():
 
 
 def test_reordered_parallel_branches_are_not_penalised():
-    swapped = graph(["find the recipe", "buy eggs", "buy flour", "bake the cake"],
-                    "(START,1) (1,2) (1,3) (2,4) (3,4) (4,END)")
+    swapped = graph(
+        ["find the recipe", "buy eggs", "buy flour", "bake the cake"],
+        "(START,1) (1,2) (1,3) (2,4) (3,4) (4,END)",
+    )
     assert score(swapped, DIAMOND).node.f1 == 1.0
     # The same swap against a linear gold breaks the order: chain of 3 out of 4.
-    linear = graph(["find the recipe", "buy flour", "buy eggs", "bake the cake"],
-                   "(START,1) (1,2) (2,3) (3,4) (4,END)")
+    linear = graph(
+        ["find the recipe", "buy flour", "buy eggs", "bake the cake"],
+        "(START,1) (1,2) (2,3) (3,4) (4,END)",
+    )
     result = score(swapped, linear)
     assert (result.node.precision, result.node.recall) == (0.75, 0.75)
 
 
 def test_missing_and_extra_nodes():
-    pred = graph(["open the fridge", "close the fridge", "dance", "sing"],
-                 "(START,1) (1,2) (2,END)")
+    pred = graph(
+        ["open the fridge", "close the fridge", "dance", "sing"], "(START,1) (1,2) (2,END)"
+    )
     result = score(pred, LINEAR3)  # chain "open", "close" = 2
     assert result.node.precision == pytest.approx(2 / 4)
     assert result.node.recall == pytest.approx(2 / 3)
@@ -155,14 +174,25 @@ def test_duplicate_node_texts():
     assert result.node.recall == pytest.approx(2 / 3)
 
 
-@pytest.mark.parametrize("prediction", [
-    "", "I cannot help with that.", "Node:\n1: open the fridge",  # no edges
-    "}{][)(\x00\ufffd" * 50, "Edge: (START,1) (1,END)",  # no "Node"
-])
+@pytest.mark.parametrize(
+    "prediction",
+    [
+        "",
+        "I cannot help with that.",
+        "Node:\n1: open the fridge",  # no edges
+        "}{][)(\x00\ufffd" * 50,
+        "Edge: (START,1) (1,END)",  # no "Node"
+    ],
+)
 def test_unparsed_predictions_score_zero(prediction):
     metrics = score(prediction, LINEAR3).as_metrics()
-    assert metrics == {"node_f1": 0.0, "node_precision": 0.0, "node_recall": 0.0,
-                       "graph_f1": 0.0, "parse_rate": 0.0}
+    assert metrics == {
+        "node_f1": 0.0,
+        "node_precision": 0.0,
+        "node_recall": 0.0,
+        "graph_f1": 0.0,
+        "parse_rate": 0.0,
+    }
 
 
 def test_edges_but_no_nodes_scores_zero_but_parsed():
@@ -212,10 +242,18 @@ def test_matching_maximises_total_weight():
     assert max_weight_matching(sim, 0.6) == {0: 1, 1: 0}
 
 
-@pytest.mark.parametrize("seq, expected", [
-    ([], 0), ([None], 1), ([None, None], 1), ([0, 1, 2], 3), ([2, 1, 0], 1),
-    ([0, None, 1], 2), ([1, 0, 2, 3], 3),
-])
+@pytest.mark.parametrize(
+    "seq, expected",
+    [
+        ([], 0),
+        ([None], 1),
+        ([None, None], 1),
+        ([0, 1, 2], 3),
+        ([2, 1, 0], 1),
+        ([0, None, 1], 2),
+        ([1, 0, 2, 3], 3),
+    ],
+)
 def test_longest_ordered_match(seq, expected):
     assert longest_ordered_match(seq) == expected
 
