@@ -42,6 +42,14 @@ def samples_file(output: Path, task: str) -> list[dict]:
     return [json.loads(line) for line in path.read_text().splitlines()]
 
 
+def run_workflow_os(output: Path, *model: str, limit: int) -> None:
+    """The literal lm_eval command on WorfBench os with the sample data (answers capped)."""
+    run_lm_eval(
+        "--tasks", "acbench_workflow_os", *model, "--metadata", SAMPLE, "--limit", str(limit),
+        "--gen_kwargs", "max_gen_toks=48", "--log_samples", output=output,
+    )  # fmt: skip
+
+
 def check_workflow_results(output: Path, n: int) -> None:
     results = results_file(output)
     metrics = results["results"]["acbench_workflow_os"]
@@ -62,21 +70,8 @@ def check_workflow_results(output: Path, n: int) -> None:
 
 
 def test_literal_lm_eval_command_plain_prompt(tmp_path, smollm2_path):
-    run_lm_eval(
-        "--tasks",
-        "acbench_workflow_os",
-        "--model",
-        "hf",
-        "--model_args",
-        "pretrained=acbench:smollm2",
-        "--metadata",
-        SAMPLE,
-        "--limit",
-        "2",
-        "--gen_kwargs",
-        "max_gen_toks=48",
-        "--log_samples",
-        output=tmp_path,
+    run_workflow_os(
+        tmp_path, "--model", "hf", "--model_args", "pretrained=acbench:smollm2", limit=2
     )
     check_workflow_results(tmp_path, 2)
     (sample, _) = samples_file(tmp_path, "acbench_workflow_os")
@@ -85,23 +80,10 @@ def test_literal_lm_eval_command_plain_prompt(tmp_path, smollm2_path):
 
 
 def test_literal_lm_eval_command_with_chat_template(tmp_path, smollm2_path):
-    run_lm_eval(
-        "--tasks",
-        "acbench_workflow_os",
-        "--model",
-        "hf",
-        "--model_args",
-        f"pretrained={smollm2_path}",
-        "--apply_chat_template",
-        "--metadata",
-        SAMPLE,
-        "--limit",
-        "1",
-        "--gen_kwargs",
-        "max_gen_toks=48",
-        "--log_samples",
-        output=tmp_path,
-    )
+    run_workflow_os(
+        tmp_path, "--model", "hf", "--model_args", f"pretrained={smollm2_path}",
+        "--apply_chat_template", limit=1,
+    )  # fmt: skip
     check_workflow_results(tmp_path, 1)
     prompt = samples_file(tmp_path, "acbench_workflow_os")[0]["arguments"]["gen_args_0"]["arg_0"]
     # system, two worked examples (user + assistant each), the query, the generation prompt
@@ -153,24 +135,12 @@ def openai_server(smollm2_path, tmp_path_factory):
 
 
 def test_openai_compatible_server(tmp_path, smollm2_path, openai_server):
-    run_lm_eval(
-        "--tasks",
-        "acbench_workflow_os",
-        "--model",
-        "local-chat-completions",
-        "--model_args",
+    run_workflow_os(
+        tmp_path, "--model", "local-chat-completions", "--model_args",
         f"model={smollm2_path},base_url={openai_server},num_concurrent=1,"
         "max_retries=2,tokenized_requests=False",
-        "--apply_chat_template",
-        "--metadata",
-        SAMPLE,
-        "--limit",
-        "1",
-        "--gen_kwargs",
-        "max_gen_toks=48",
-        "--log_samples",
-        output=tmp_path,
-    )
+        "--apply_chat_template", limit=1,
+    )  # fmt: skip
     check_workflow_results(tmp_path, 1)
     # The API backend receives the message list itself, not a rendered string.
     prompt = samples_file(tmp_path, "acbench_workflow_os")[0]["arguments"]["gen_args_0"]["arg_0"]
