@@ -117,7 +117,7 @@ def _add_eval_arguments(parser: argparse.ArgumentParser, demo: bool) -> None:
 
 def _cmd_eval(args: argparse.Namespace) -> int:
     from acbench.evaluate import EvaluationError, EvaluationRun, parse_model_args, run_evaluation
-    from acbench.report import format_summary
+    from acbench.summary import format_summary
 
     if args.threads:
         import torch

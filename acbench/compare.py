@@ -265,7 +265,7 @@ def _load_hub_run(repo_id: str, revision: str | None, label: str | None) -> Run:
 def headline_metric(run: Run, name: str, prefer: str | None = None) -> str | None:
     """The ``metric,filter`` key shown for a task or group: ``prefer``, ACBench's headline
     metric of the task family, a common lm-eval metric, else the first numeric metric."""
-    from acbench.report import HEADLINE_METRICS
+    from acbench.summary import HEADLINE_METRICS
 
     entry = run.entry(name) or {}
     keys = [k for k, v in entry.items() if _is_metric_key(k) and _is_number(v)]

@@ -365,7 +365,7 @@ def _leaves(group: str, results: dict[str, Any]) -> list[str]:
 
 
 def _headline(task: str, results: dict[str, Any]) -> tuple[str | None, float]:
-    from acbench.report import HEADLINE_METRICS
+    from acbench.summary import HEADLINE_METRICS
 
     family = next((p for p in HEADLINE_METRICS if task.startswith(p)), None)
     if family is None:
