@@ -2,12 +2,13 @@
 
 lm-eval sends every task's requests of one type to the model in a single call. :class:`EnergyMeter`
 patches that call on the model object (``generate_until``, ``loglikelihood``,
-``loglikelihood_rolling``): it splits the requests by task, runs each task's share inside its own
-codecarbon measurement (``OfflineEmissionsTracker.start_task``/``stop_task``: no network, no
-files), counts the generated tokens with the model's tokenizer, and puts the answers back in
-order. :meth:`EnergyMeter.report` turns that into the ``energy`` block of the results file:
-kWh (CPU, GPU, RAM), kg CO2eq, duration, J per sample and per generated token, score per kWh,
-the measurement method and the hardware.
+``loglikelihood_rolling``, and ``agent_episode`` of ``acbench-agent``): it splits the requests by
+task, runs each task's share inside its own codecarbon measurement
+(``OfflineEmissionsTracker.start_task``/``stop_task``: no network, no files), counts the generated
+tokens with the model's tokenizer, and puts the answers back in order.
+:meth:`EnergyMeter.report` turns that into the ``energy`` block of the results file: kWh (CPU,
+GPU, RAM), kg CO2eq, duration, J per sample and per generated token, score per kWh, the
+measurement method and the hardware.
 
 Caveats written next to the numbers: without RAPL/NVML counters codecarbon *estimates* power
 from the CPU's TDP and load; requests answered from lm-eval's resume cache cost nothing and are
@@ -25,7 +26,7 @@ from typing import Any
 
 logger = logging.getLogger(__name__)
 
-REQUEST_TYPES = ("generate_until", "loglikelihood", "loglikelihood_rolling")
+REQUEST_TYPES = ("generate_until", "loglikelihood", "loglikelihood_rolling", "agent_episode")
 JOULES_PER_KWH = 3.6e6
 _CPU_METHODS = {
     "intel_rapl": "RAPL",
@@ -113,6 +114,7 @@ class EnergyMeter:
         self._count_tokens: Callable[[str], int] | None = None
         self.backend: str | None = None
         self.tasks: dict[str, TaskEnergy] = {}
+        self._current: str | None = None  # the task whose requests are running
 
     def attach(self, lm: Any, backend: str | None = None) -> Any:
         """Meter ``lm``'s request methods in place (the object keeps its type); return it."""
@@ -122,7 +124,23 @@ class EnergyMeter:
             method = getattr(lm, request_type, None)
             if callable(method):
                 setattr(lm, request_type, self._metered(request_type, method))
+        step = getattr(lm, "generate_batch", None)  # acbench-agent: one call per episode step
+        if callable(step):
+            lm.generate_batch = self._counted(step)
         return lm
+
+    def _counted(self, generate_batch: Callable) -> Callable:
+        """Count the tokens an agent generates in each step of its episodes."""
+
+        def call(*args: Any, **kwargs: Any) -> list[Any]:
+            texts = generate_batch(*args, **kwargs)
+            record = self.tasks.get(self._current or "")
+            if record is not None:
+                self._add_tokens(record, texts)
+            return texts
+
+        call.__wrapped__ = generate_batch  # type: ignore[attr-defined]
+        return call
 
     def _metered(self, request_type: str, method: Callable) -> Callable:
         def call(requests: Sequence[Any], *args: Any, **kwargs: Any) -> list[Any]:
@@ -132,9 +150,13 @@ class EnergyMeter:
             answers: list[Any] = [None] * len(requests)
             for task, positions in by_task.items():
                 share = [requests[p] for p in positions]
-                results = self._measure(
-                    task, request_type, lambda s=share: method(s, *args, **kwargs)
-                )
+                self._current = task
+                try:
+                    results = self._measure(
+                        task, request_type, lambda s=share: method(s, *args, **kwargs)
+                    )
+                finally:
+                    self._current = None
                 for position, result in zip(positions, results, strict=True):
                     answers[position] = result
                 self._count(task, request_type, share, results)
@@ -183,17 +205,21 @@ class EnergyMeter:
     def _count(self, task: str, request_type: str, requests: list[Any], results: list[Any]) -> None:
         record = self.tasks[task]
         record.requests += len(requests)
-        if request_type != "generate_until" or record.generated_tokens is None:
+        if request_type == "generate_until":  # agent episodes were counted step by step
+            self._add_tokens(record, results)
+
+    def _add_tokens(self, record: TaskEnergy, texts: Sequence[Any]) -> None:
+        """Tokens of returned text (after stop sequences), re-encoded with the model's tokenizer."""
+        if record.generated_tokens is None:
             return
-        # Tokens of the returned text (after stop sequences), re-encoded with the model's tokenizer.
         try:
             if self._count_tokens is None:
                 raise TypeError("the model exposes no tokenizer")
             record.generated_tokens += sum(
-                self._count_tokens(text) for text in results if isinstance(text, str) and text
+                self._count_tokens(text) for text in texts if isinstance(text, str) and text
             )
         except Exception as err:  # a count is not worth losing the evaluation for
-            logger.warning("generated tokens of %s not counted: %s", task, err)
+            logger.warning("generated tokens not counted: %s", err)
             record.generated_tokens = None
 
     # ---- the results-file block -------------------------------------------------------------

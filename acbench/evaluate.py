@@ -88,6 +88,26 @@ def _check_model(run: EvaluationRun) -> dict[str, Any]:
     return args
 
 
+#: Tasks whose documents are multi-turn episodes: they need the ``acbench-agent`` wrapper.
+AGENT_TASKS = ("acbench", "acbench_realworld")
+
+
+def needs_agent(tasks: Sequence[str]) -> bool:
+    """Whether any of ``tasks`` plays agent episodes (the whole suite or a real-world task)."""
+    return any(t in AGENT_TASKS or t.startswith("acbench_realworld_") for t in tasks)
+
+
+def _with_agent(run: EvaluationRun, model_args: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """Wrap the backend in ``acbench-agent`` when agent tasks are selected (ordinary requests
+    pass through the wrapper unchanged), so one call evaluates every capability."""
+    from acbench_tasks.agents.lm import MODEL_NAME
+
+    if run.model == MODEL_NAME or not needs_agent(run.tasks):
+        return run.model, model_args
+    logger.info("agent tasks selected: wrapping %s in %s", run.model, MODEL_NAME)
+    return MODEL_NAME, {"model": run.model, **model_args}
+
+
 def _default_device() -> str:
     import torch
 
@@ -105,11 +125,11 @@ def _cache_path(run: EvaluationRun, model_args: dict[str, Any]) -> str | None:
     return str(Path(run.output_path) / "cache" / name)
 
 
-def _build_lm(run: EvaluationRun, model_args: dict[str, Any]) -> Any:
+def _build_lm(model_name: str, run: EvaluationRun, model_args: dict[str, Any]) -> Any:
     """The lm-eval model object, built exactly as ``simple_evaluate`` builds it from a name."""
     from lm_eval.api.registry import get_model
 
-    return get_model(run.model).create_from_arg_obj(
+    return get_model(model_name).create_from_arg_obj(
         model_args,
         {
             "batch_size": run.batch_size,
@@ -138,15 +158,16 @@ def run_evaluation(run: EvaluationRun) -> EvaluationResult:
         raise EvaluationError(
             f"unknown task(s) {', '.join(unknown)}; ACBench tasks: {', '.join(ours)}"
         )
+    model_name, model_args = _with_agent(run, model_args)
     tracker = EvaluationTracker(output_path=str(run.output_path)) if run.output_path else None
     meter = None
     try:
-        model: Any = run.model
+        model: Any = model_name
         if run.energy:
             from acbench.energy import EnergyMeter
 
             meter = EnergyMeter(country_iso_code=run.energy_country)
-            model = meter.attach(_build_lm(run, model_args), backend=run.model)
+            model = meter.attach(_build_lm(model_name, run, model_args), backend=run.model)
         results = lm_eval.simple_evaluate(
             model=model,
             model_args=model_args,
@@ -170,9 +191,9 @@ def run_evaluation(run: EvaluationRun) -> EvaluationResult:
         return EvaluationResult({}, None)
     if meter is not None:
         # The model was built here so the meter could wrap it; name it as lm-eval would.
-        results["config"]["model"] = run.model
+        results["config"]["model"] = model_name
         if tracker is not None:
-            tracker.general_config_tracker.model_source = run.model
+            tracker.general_config_tracker.model_source = model_name
         results["energy"] = meter.report(results)
     samples = results.pop("samples", None)
     results_file = None

@@ -104,6 +104,36 @@ def test_requests_are_measured_per_task_and_answered_in_order() -> None:
     assert block["hardware"]["cpu_model"] == "Test CPU"
 
 
+class FakeAgentLM(FakeLM):
+    """acbench-agent's shape: ``agent_episode`` plays episodes through ``generate_batch``."""
+
+    def generate_batch(self, prompts: list[str], gen_kwargs: dict) -> list[str]:
+        return ["go north", "take key now"][: len(prompts)]
+
+    def agent_episode(self, requests):
+        self.calls.append([r.task_name for r in requests])
+        answers = []
+        for _ in requests:  # two steps per episode, as the agent runner calls it
+            steps = [self.generate_batch(["p"], {}) for _ in range(2)]
+            answers.append(f"transcript of {sum(len(s) for s in steps)} steps")
+        return answers
+
+
+def test_agent_episodes_are_measured_and_their_step_tokens_counted() -> None:
+    lm = FakeAgentLM()
+    meter = energy.EnergyMeter(tracker_factory=FakeTracker)
+    meter.attach(lm, backend="hf")
+    episodes = [_request("t_a", "{}"), _request("t_b", "{}"), _request("t_a", "{}")]
+    assert lm.agent_episode(episodes) == ["transcript of 2 steps"] * 3
+    assert lm.generate_batch(["outside a task"], {}) == ["go north"]  # counted for nobody
+    block = meter.report(_results())
+    a, b = block["tasks"]["t_a"], block["tasks"]["t_b"]
+    # one measurement per task; each episode generated "go north" twice: 2 x 2 tokens
+    assert a["request_types"] == ["agent_episode"] and a["requests"] == 2
+    assert a["generated_tokens"] == 8 and b["generated_tokens"] == 4
+    assert a["joules_per_generated_token"] == pytest.approx(3600 / 8)
+
+
 def test_tracker_that_cannot_start_keeps_the_answers() -> None:
     def broken():
         raise RuntimeError("no power counters\nsecond line")

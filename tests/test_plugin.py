@@ -158,3 +158,21 @@ def test_cli_explains_unavailable_data_in_one_line(tmp_path):
     last = result.stderr.strip().splitlines()[-1]
     assert last.startswith("acbench: worfbench: could not fetch") and "data_source" in last
     assert "Traceback" not in result.stderr
+
+
+def test_agent_tasks_are_wrapped_in_acbench_agent():
+    from acbench.evaluate import EvaluationRun, _with_agent, needs_agent
+
+    assert needs_agent(["acbench"]) and needs_agent(["acbench_realworld"])
+    assert needs_agent(["acbench_workflow", "acbench_realworld_pddl"])
+    assert not needs_agent(["acbench_workflow", "acbench_tool", "acbench_longcontext"])
+    args = {"pretrained": "/m", "dtype": "float32"}
+    run = EvaluationRun(model="vllm", tasks=["acbench_realworld_pddl"])
+    assert _with_agent(run, args) == ("acbench-agent", {"model": "vllm", **args})
+    plain = EvaluationRun(model="hf", tasks=["acbench_workflow"])
+    assert _with_agent(plain, args) == ("hf", args)
+    wrapped = EvaluationRun(model="acbench-agent", tasks=["acbench"])
+    assert _with_agent(wrapped, {"model": "hf", **args}) == (
+        "acbench-agent",
+        {"model": "hf", **args},
+    )
