@@ -170,6 +170,7 @@ EXTRA_COMMANDS: tuple[str, ...] = (
     "compressors.cli:add_command",
     "acbench.compare:add_command",
     "hub_publish.cli:add_command",
+    "acbench.report.cli:add_command",
 )
 
 

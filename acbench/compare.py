@@ -550,7 +550,8 @@ def _pct(value: float | None, digits: int = 1) -> str:
     return "" if value is None else f"{value:.{digits}f}"
 
 
-def _cells(row: Row, confidence: float) -> list[str]:
+def row_cells(row: Row, confidence: float) -> list[str]:
+    """A row's cells as text, in ``COLUMNS`` order (shared by the table, Markdown and reports)."""
     ci = "" if row.ci is None else f"[{100 * row.ci.low:.1f}, {100 * row.ci.high:.1f}]"
     n = row.n_compressed if row.n_base == row.n_compressed else f"{row.n_base}/{row.n_compressed}"
     return [
@@ -586,17 +587,18 @@ def format_table(
         justify = "left" if column in ("capability", "task", "variant", "metric") else "right"
         table.add_column(column, justify=justify, no_wrap=column == "task")
     for row in rows:
-        cells = _cells(row, confidence)
+        cells = row_cells(row, confidence)
         if row.significance == "drop":
             cells[-1] = f"[red]{cells[-1]}[/red]"
         table.add_row(*cells)
     console = Console(file=io.StringIO(), width=width)
     console.print(table)
-    console.print(_footnote(confidence))
+    console.print(table_footnote(confidence))
     return console.file.getvalue()
 
 
-def _footnote(confidence: float) -> str:
+def table_footnote(confidence: float) -> str:
+    """What the columns mean; printed under every rendering of the comparison."""
     return (
         f"Scores and drops ×100. drop = base − compressed (positive = worse); recovery = "
         f"compressed / base. Drop CI: {100 * confidence:g}% paired bootstrap over per-sample "
@@ -609,9 +611,9 @@ def format_markdown(rows: Sequence[Row], confidence: float = 0.95) -> str:
     lines = ["| " + " | ".join(COLUMNS) + " |"]
     lines.append("|" + "|".join("---" if c in COLUMNS[:4] else "---:" for c in COLUMNS) + "|")
     for row in rows:
-        cells = [c.replace("|", "\\|") for c in _cells(row, confidence)]
+        cells = [c.replace("|", "\\|") for c in row_cells(row, confidence)]
         lines.append("| " + " | ".join(cells) + " |")
-    lines += ["", _footnote(confidence)]
+    lines += ["", table_footnote(confidence)]
     return "\n".join(lines) + "\n"
 
 
