@@ -35,6 +35,8 @@ class EvaluationRun:
     data_source: str | None = None  # hub | local | sample (None: the task default, hub)
     data_dir: str | None = None
     limit: float | None = None
+    # Per task or group (its tasks inherit it), overriding ``limit``; None there means all docs.
+    task_limits: dict[str, float | None] = field(default_factory=dict)
     apply_chat_template: bool = True
     batch_size: int | str = 1
     device: str | None = None
@@ -108,6 +110,34 @@ def _with_agent(run: EvaluationRun, model_args: dict[str, Any]) -> tuple[str, di
     return MODEL_NAME, {"model": run.model, **model_args}
 
 
+def first_docs(
+    task_dict: dict[Any, Any], limit: float | None, task_limits: dict[str, float | None]
+) -> dict[str, list[int]]:
+    """lm-eval's ``samples`` argument for per-task limits: the first k documents of each task.
+
+    k comes from the task's own entry in ``task_limits``, else from its nearest group's, else
+    ``limit``; a count (≥ 1) or a fraction of the task's documents, as lm-eval reads ``--limit``.
+    Tasks left without a limit are not listed (lm-eval then evaluates all their documents).
+    """
+    from lm_eval.evaluator_utils import get_sample_size
+
+    samples: dict[str, list[int]] = {}
+
+    def visit(tree: dict[Any, Any], inherited: float | None) -> None:
+        for key, value in tree.items():
+            name = getattr(key, "group_name", key)
+            own = task_limits.get(name, inherited) if name in task_limits else inherited
+            if isinstance(value, dict):
+                visit(value, own)
+                continue
+            size = get_sample_size(value, own)
+            if size is not None:
+                samples[name] = list(range(min(size, len(value.eval_docs))))
+
+    visit(task_dict, limit)
+    return samples
+
+
 def _default_device() -> str:
     import torch
 
@@ -158,6 +188,16 @@ def run_evaluation(run: EvaluationRun) -> EvaluationResult:
         raise EvaluationError(
             f"unknown task(s) {', '.join(unknown)}; ACBench tasks: {', '.join(ours)}"
         )
+    unknown = [t for t in run.task_limits if t not in task_manager.all_tasks]
+    if unknown:
+        raise EvaluationError(f"task_limits names unknown task(s): {', '.join(unknown)}")
+    samples = None
+    if run.task_limits:
+        from lm_eval.tasks import get_task_dict
+
+        samples = first_docs(
+            get_task_dict(list(run.tasks), task_manager), run.limit, run.task_limits
+        )
     model_name, model_args = _with_agent(run, model_args)
     tracker = EvaluationTracker(output_path=str(run.output_path)) if run.output_path else None
     meter = None
@@ -172,7 +212,8 @@ def run_evaluation(run: EvaluationRun) -> EvaluationResult:
             model=model,
             model_args=model_args,
             tasks=list(run.tasks),
-            limit=run.limit,
+            limit=None if samples is not None else run.limit,
+            samples=samples,
             batch_size=run.batch_size,
             device=run.device or _default_device(),
             apply_chat_template=run.apply_chat_template,

@@ -176,3 +176,26 @@ def test_agent_tasks_are_wrapped_in_acbench_agent():
         "acbench-agent",
         {"model": "hf", **args},
     )
+
+
+def test_per_task_limits_pick_the_first_documents():
+    from types import SimpleNamespace
+
+    from acbench.evaluate import first_docs
+
+    def task(n):
+        return SimpleNamespace(eval_docs=list(range(n)))
+
+    from lm_eval.api.group import ConfigurableGroup
+
+    group = ConfigurableGroup(config={"group": "grp"})
+    tree = {"a": task(10), group: {"b": task(4), "c": task(3)}, "niah": task(6)}
+    # global limit 2; the group gets 3 (one of its tasks has only 3), niah all of its documents
+    assert first_docs(tree, 2, {"grp": 3, "niah": None}) == {
+        "a": [0, 1],
+        "b": [0, 1, 2],
+        "c": [0, 1, 2],
+    }
+    # a task's own entry beats its group's; fractions round up as lm-eval's --limit does
+    assert first_docs(tree, None, {"grp": 0.5, "c": 1}) == {"b": [0, 1], "c": [0]}
+    assert first_docs(tree, None, {}) == {}
