@@ -52,6 +52,7 @@ GENERIC_METRICS = (
 CAPABILITIES = {
     "acbench_workflow": "workflow",
     "acbench_tool": "tool use",
+    "acbench_teval": "tool use",
     "acbench_bfcl": "tool use",
     "acbench_longcontext": "long context",
     "acbench_longbench": "long context",

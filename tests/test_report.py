@@ -399,3 +399,13 @@ def test_cli_prints_the_files_and_exits_2_on_bad_input(
         assert main(["report", *args]) == 2
         err = capsys.readouterr().err
         assert message in err and err.count("\n") == 1, err
+
+
+def test_energy_partly_from_the_resume_cache_gives_a_note(tmp_path: Path) -> None:
+    block = energy(0.002)
+    block["tasks"]["acbench_niah"]["note"] = "part of the requests came from the resume cache"
+    write_run(tmp_path / "runs", "org/base", BASE_TASKS, groups=GROUPS, energy=block)
+    write_run(tmp_path / "runs", "org/other", BASE_TASKS, groups=GROUPS, energy=energy(0.001))
+    md = build_report(tmp_path / "runs", base="org__base", n_resamples=0).markdown.read_text()
+    assert "org__base: energy covers only part of the requests of acbench_niah" in md
+    assert "org__other: energy covers" not in md

@@ -213,7 +213,24 @@ def _notes(runs: RunSet, numbers: _Numbers) -> list[str]:
             notes.append(f"{label}: no {', '.join(lacking)} score; its overall averages the others")
         elif not scores:
             notes.append(f"{label}: no task with a higher-is-better headline score")
+    for entry in runs.entries:
+        partial = _partly_metered(entry.run.data if entry.run else {})
+        if partial:
+            notes.append(
+                f"{entry.label}: energy covers only part of the requests of {_few(partial)} "
+                "(answers from the resume cache, or not measured): compare its kWh with care"
+            )
     return notes
+
+
+def _partly_metered(results: dict) -> list[str]:
+    """Tasks whose energy entry is missing or covers only the requests not taken from cache."""
+    tasks = (results.get("energy") or {}).get("tasks") or {}
+    return [
+        name
+        for name, entry in tasks.items()
+        if isinstance(entry, dict) and (entry.get("status") != "measured" or entry.get("note"))
+    ]
 
 
 def _fmt(value: float | None, spec: str) -> str:
