@@ -1,6 +1,7 @@
 """The ``acbench`` command line.
 
-acbench demo                       # WorfBench on the bundled SmolLM2, sample data, offline
+acbench demo                       # the pipeline on the bundled SmolLM2 (offline)
+acbench run study.yaml             # compress -> evaluate -> analyze -> compare -> report -> publish
 acbench eval --tasks acbench_workflow --model-args pretrained=<model> [--data-source ...]
 acbench tasks-path                 # folder for lm_eval --include_path
 acbench model-path [acbench:smollm2]
@@ -34,13 +35,7 @@ def _cmd_model_path(args: argparse.Namespace) -> int:
     return 0
 
 
-# The demo keeps a CPU run to a few minutes: 2 records per subset, answers capped at 256 tokens
-# (a 10-node workflow needs ~250; small models that never stop would otherwise run to 1,024).
-DEMO_LIMIT = 2
-DEMO_MAX_GEN_TOKS = 256
-
-
-def _add_eval_arguments(parser: argparse.ArgumentParser, demo: bool) -> None:
+def _add_eval_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "-v",
         "--verbose",
@@ -56,23 +51,22 @@ def _add_eval_arguments(parser: argparse.ArgumentParser, demo: bool) -> None:
         default=f"pretrained={DEFAULT_MODEL}",
         help="lm-eval model_args (default: the bundled SmolLM2)",
     )
-    if not demo:
-        parser.add_argument(
-            "--tasks",
-            default="acbench_workflow",
-            help="comma-separated tasks or groups (default: acbench_workflow)",
-        )
+    parser.add_argument(
+        "--tasks",
+        default="acbench_workflow",
+        help="comma-separated tasks or groups (default: acbench_workflow)",
+    )
     parser.add_argument(
         "--data-source",
         choices=("hub", "local", "sample"),
-        default="sample" if demo else None,
+        default=None,
         help="where task data comes from (default: the upstream Hub dataset)",
     )
     parser.add_argument("--data-dir", help="local copy of the upstream data (implies local)")
     parser.add_argument(
         "--limit",
         type=float,
-        default=DEMO_LIMIT if demo else None,
+        default=None,
         help="samples per task (a fraction if < 1)",
     )
     parser.add_argument(
@@ -91,7 +85,7 @@ def _add_eval_arguments(parser: argparse.ArgumentParser, demo: bool) -> None:
     parser.add_argument(
         "--max-gen-toks",
         type=int,
-        default=DEMO_MAX_GEN_TOKS if demo else None,
+        default=None,
         help="cap on new tokens per generation (default: each task's own)",
     )
     parser.add_argument(
@@ -128,7 +122,7 @@ def _cmd_eval(args: argparse.Namespace) -> int:
     except json.JSONDecodeError as err:
         print(f"acbench: --metadata is not valid JSON: {err}", file=sys.stderr)
         return 2
-    tasks = getattr(args, "tasks", "acbench_workflow")
+    tasks = args.tasks
     run = EvaluationRun(
         model=args.model,
         model_args=parse_model_args(args.model_args),
@@ -171,6 +165,7 @@ EXTRA_COMMANDS: tuple[str, ...] = (
     "acbench.compare:add_command",
     "hub_publish.cli:add_command",
     "acbench.report.cli:add_command",
+    "acbench.pipeline.cli:add_commands",
 )
 
 
@@ -181,16 +176,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="store_true", help="show lm-eval's logs")
     commands = parser.add_subparsers(dest="command", required=True)
 
-    demo = commands.add_parser(
-        "demo",
-        help=f"WorfBench on the bundled SmolLM2: sample data, {DEMO_LIMIT} records per subset, "
-        f"<= {DEMO_MAX_GEN_TOKS} new tokens (offline)",
-    )
-    _add_eval_arguments(demo, demo=True)
-    demo.set_defaults(func=_cmd_eval)
-
     evaluate = commands.add_parser("eval", help="run ACBench tasks through lm-eval")
-    _add_eval_arguments(evaluate, demo=False)
+    _add_eval_arguments(evaluate)
     evaluate.set_defaults(func=_cmd_eval)
 
     tasks = commands.add_parser("tasks-path", help="print the lm-eval task folder")

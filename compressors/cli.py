@@ -64,7 +64,7 @@ def add_command(commands: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     args.verbose = getattr(args, "verbose", False)
     if not args.verbose:
-        _quiet_libraries()
+        quiet_libraries()
     from compressors.calibration import CalibrationError
     from compressors.pipeline import CompressionError
     from compressors.recipe import RecipeError, list_presets
@@ -95,7 +95,7 @@ def _compress(args: argparse.Namespace) -> int:
         "max_seq_length": args.max_seq_length,
         "seed": args.seed,
     }
-    with _ProgressDisplay() as display, _library_bars_hidden(not args.verbose):
+    with ProgressDisplay() as display, library_bars_hidden(not args.verbose):
         result = compress(
             args.model,
             args.method,
@@ -168,10 +168,10 @@ def _print_presets(recipes: list[Any]) -> None:
     Console().print(table)
 
 
-class _ProgressDisplay:
+class ProgressDisplay:
     """A rich progress display with one line per phase of the run."""
 
-    def __enter__(self) -> _ProgressDisplay:
+    def __enter__(self) -> ProgressDisplay:
         from rich.console import Console
         from rich.progress import (
             BarColumn,
@@ -205,7 +205,7 @@ class _ProgressDisplay:
 
 
 @contextlib.contextmanager
-def _library_bars_hidden(hide: bool) -> Iterator[None]:
+def library_bars_hidden(hide: bool) -> Iterator[None]:
     """Turn off the tqdm bars llm-compressor and compressed-tensors draw for each layer.
 
     They would interleave with our display; TQDM_DISABLE does not help once tqdm is imported
@@ -222,7 +222,7 @@ def _library_bars_hidden(hide: bool) -> Iterator[None]:
         yield
 
 
-def _quiet_libraries() -> None:
+def quiet_libraries() -> None:
     """Hide llm-compressor's and transformers' own logs and bars behind our progress display."""
     os.environ.setdefault("LLM_COMPRESSOR_LOG_LEVEL", "ERROR")
     os.environ.setdefault("HF_DATASETS_DISABLE_PROGRESS_BARS", "1")
