@@ -193,6 +193,11 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _drop_metadata_hint(record: logging.LogRecord) -> bool:
+    """lm-eval repeats a --metadata hint for every task with a custom loader (all of ours)."""
+    return "Custom kwargs can be passed to `--metadata`" not in record.getMessage()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(
@@ -201,6 +206,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     if not args.verbose:
         os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+        logging.getLogger("lm_eval.api.task").addFilter(_drop_metadata_hint)
     try:
         return args.func(args)
     except KeyboardInterrupt:

@@ -199,3 +199,16 @@ def test_per_task_limits_pick_the_first_documents():
     # a task's own entry beats its group's; fractions round up as lm-eval's --limit does
     assert first_docs(tree, None, {"grp": 0.5, "c": 1}) == {"b": [0, 1], "c": [0]}
     assert first_docs(tree, None, {}) == {}
+
+
+def test_lm_evals_repeated_metadata_hint_is_dropped_unless_verbose():
+    import logging
+
+    from acbench.cli import _drop_metadata_hint
+
+    def record(message: str) -> logging.LogRecord:
+        return logging.LogRecord("lm_eval.api.task", logging.WARNING, "", 0, message, None, None)
+
+    hint = "acbench_niah: Custom kwargs can be passed to `--metadata` in console (as json string)"
+    assert not _drop_metadata_hint(record(hint))
+    assert _drop_metadata_hint(record("acbench_niah: dataset not found"))
