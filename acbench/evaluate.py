@@ -126,7 +126,7 @@ def first_docs(
     def visit(tree: dict[Any, Any], inherited: float | None) -> None:
         for key, value in tree.items():
             name = getattr(key, "group_name", key)
-            own = task_limits.get(name, inherited) if name in task_limits else inherited
+            own = task_limits.get(name, inherited)
             if isinstance(value, dict):
                 visit(value, own)
                 continue
@@ -191,11 +191,11 @@ def run_evaluation(run: EvaluationRun) -> EvaluationResult:
     unknown = [t for t in run.task_limits if t not in task_manager.all_tasks]
     if unknown:
         raise EvaluationError(f"task_limits names unknown task(s): {', '.join(unknown)}")
-    samples = None
+    doc_ids = None  # lm-eval's `samples` argument: the documents of each task to evaluate
     if run.task_limits:
         from lm_eval.tasks import get_task_dict
 
-        samples = first_docs(
+        doc_ids = first_docs(
             get_task_dict(list(run.tasks), task_manager), run.limit, run.task_limits
         )
     model_name, model_args = _with_agent(run, model_args)
@@ -212,8 +212,8 @@ def run_evaluation(run: EvaluationRun) -> EvaluationResult:
             model=model,
             model_args=model_args,
             tasks=list(run.tasks),
-            limit=None if samples is not None else run.limit,
-            samples=samples,
+            limit=None if doc_ids is not None else run.limit,
+            samples=doc_ids,
             batch_size=run.batch_size,
             device=run.device or _default_device(),
             apply_chat_template=run.apply_chat_template,

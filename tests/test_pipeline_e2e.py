@@ -19,7 +19,9 @@ pytestmark = [
 ]
 
 
-def _write_config(folder: Path, model: Path, tasks: list[str], **extra) -> Path:
+def _write_config(
+    folder: Path, model: Path, tasks: list[str], task_limits: dict | None = None, **extra
+) -> Path:
     config = {
         "name": "tiny",
         "model": str(model),
@@ -30,7 +32,8 @@ def _write_config(folder: Path, model: Path, tasks: list[str], **extra) -> Path:
             "data_source": "sample",
             "limit": 2,
             "max_gen_toks": 8,
-            "metadata": {"context_lengths": [400], "depth_percents": [0, 100], "max_steps": 2},
+            "task_limits": task_limits or {},
+            "metadata": {"context_lengths": [400], "depth_percents": [0, 50, 100], "max_steps": 2},
         },
         "compare": {"bootstrap": 200},
         **extra,
@@ -45,6 +48,7 @@ def test_whole_pipeline_on_a_tiny_model(tiny_llama: Path, tmp_path: Path, capsys
         tmp_path,
         tiny_llama,
         ["acbench_teval_reason", "acbench_niah", "acbench_realworld_tool_query"],
+        task_limits={"acbench_niah": None},  # the whole 1 x 3 grid; 2 records of the others
         analyze={"texts": "sample", "max_texts": 2, "max_tokens": 64, "topk_sequences": 2},
         publish={"repo_id": "me/tiny-{variant}", "dry_run": True, "include_partial": True},
     )
@@ -62,6 +66,8 @@ def test_whole_pipeline_on_a_tiny_model(tiny_llama: Path, tmp_path: Path, capsys
     agent = results["energy"]["tasks"]["acbench_realworld_tool_query"]
     assert agent["status"] == "measured" and agent["generated_tokens"] > 0
     assert set(results["results"]) >= {"acbench_teval_reason", "acbench_niah"}
+    assert results["n-samples"]["acbench_niah"]["effective"] == 3
+    assert results["n-samples"]["acbench_teval_reason"]["effective"] == 2
     # the report and the cards
     html = (out / "report" / "report.html").read_text()
     assert "data:image/png;base64," in html and "mag" in html and "rtn-w4a16" in html
