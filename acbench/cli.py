@@ -70,6 +70,12 @@ def _add_eval_arguments(parser: argparse.ArgumentParser) -> None:
         help="samples per task (a fraction if < 1)",
     )
     parser.add_argument(
+        "--task-limits",
+        default="{}",
+        help="JSON: per task or group, overriding --limit (null: all documents), "
+        "e.g. '{\"acbench_niah\": null}'",
+    )
+    parser.add_argument(
         "--output-path",
         type=Path,
         default=Path("results"),
@@ -119,8 +125,14 @@ def _cmd_eval(args: argparse.Namespace) -> int:
         torch.set_num_threads(args.threads)
     try:
         metadata = json.loads(args.metadata)
+        task_limits = json.loads(args.task_limits)
     except json.JSONDecodeError as err:
-        print(f"acbench: --metadata is not valid JSON: {err}", file=sys.stderr)
+        print(f"acbench: --metadata / --task-limits is not valid JSON: {err}", file=sys.stderr)
+        return 2
+    if not isinstance(task_limits, dict) or any(
+        v is not None and (not isinstance(v, (int, float)) or v <= 0) for v in task_limits.values()
+    ):
+        print("acbench: --task-limits maps task names to positive numbers or null", file=sys.stderr)
         return 2
     tasks = args.tasks
     run = EvaluationRun(
@@ -130,6 +142,7 @@ def _cmd_eval(args: argparse.Namespace) -> int:
         data_source=args.data_source,
         data_dir=args.data_dir,
         limit=args.limit,
+        task_limits=task_limits,
         apply_chat_template=not args.no_chat_template,
         batch_size=args.batch_size,
         device=args.device,

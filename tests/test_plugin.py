@@ -212,3 +212,14 @@ def test_lm_evals_repeated_metadata_hint_is_dropped_unless_verbose():
     hint = "acbench_niah: Custom kwargs can be passed to `--metadata` in console (as json string)"
     assert not _drop_metadata_hint(record(hint))
     assert _drop_metadata_hint(record("acbench_niah: dataset not found"))
+
+
+def test_cli_checks_task_limits(tmp_path, capsys):
+    from acbench.cli import main
+
+    for bad in ('{"acbench_niah": 0}', '["acbench_niah"]', '{"acbench_niah": "all"}', "{oops"):
+        assert main(["eval", "--task-limits", bad, "--output-path", str(tmp_path)]) == 2
+        assert "--task-limits" in capsys.readouterr().err
+    unknown = ["eval", "--task-limits", '{"acbench_chess": 2}', "--output-path", str(tmp_path)]
+    assert main(unknown) == 2
+    assert "task_limits names unknown task(s): acbench_chess" in capsys.readouterr().err
