@@ -356,3 +356,56 @@ def test_real_hub_publish_is_idempotent(work: dict[str, Path]) -> None:
     result = json.loads(out.stdout.strip().splitlines()[-1])
     assert result["codes"] == [0, 0] and "no new commit" in result["second"]
     assert result["commits"] == 2
+
+
+@pytest.mark.e2e
+def test_pipeline_publishes_to_the_hub_once(
+    hub: HubServer, work: dict[str, Path], tiny_llama: Path
+) -> None:
+    """``acbench run`` with ``publish.dry_run: false``: compress, evaluate, upload; a rerun with
+    the same settings skips the upload step."""
+    import yaml
+
+    folder = work["home"].parent / "study"
+    folder.mkdir()
+    config = {
+        "name": "tiny",
+        "model": str(tiny_llama),
+        "threads": 1,
+        "variants": [{"preset": "magnitude-50", "name": "mag"}],
+        "evaluate": {
+            "tasks": ["acbench_teval_reason"],
+            "data_source": "sample",
+            "limit": 1,
+            "max_gen_toks": 4,
+            "energy": False,
+        },
+        "analyze": False,
+        "report": False,
+        "publish": {"repo_id": "alice/tiny-{variant}", "dry_run": False, "include_partial": True},
+    }
+    (folder / "study.yaml").write_text(yaml.safe_dump(config))
+    command = [sys.executable, "-m", "acbench", "run", str(folder / "study.yaml")]
+
+    def run_study() -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [*command, "--output", str(folder / "out")],
+            env=_env(hub, work["home"], ALICE),
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
+
+    first = run_study()
+    assert first.returncode == 0, first.stdout + first.stderr
+    assert "Published (mag): alice/tiny-mag: http" in first.stdout
+    assert commits(hub, "alice/tiny-mag") == 2
+    repo = hub.repos[("model", "alice/tiny-mag")]
+    uploaded = repo.commits[repo.refs["refs/heads/main"]].files
+    assert {"README.md", "acbench_compression.json", "model.safetensors"} <= set(uploaded)
+
+    again = run_study()
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert "publish/mag: finished earlier" in again.stdout
+    assert commits(hub, "alice/tiny-mag") == 2
+    assert ALICE not in first.stdout + first.stderr + again.stdout + again.stderr

@@ -77,6 +77,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
     if result.report:
         console.print(f"\nReport: {result.report}")
         console.print(f"        {result.report.with_suffix('.md')}")
+    for label, what in result.published.items():
+        console.print(f"Published ({label}): {what}")
     for label, card in result.cards.items():
         console.print(f"Model card ({label}, dry run): {card}")
     console.print(f"Comparison: {study.output_dir / 'comparison.md'}")

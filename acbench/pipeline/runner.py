@@ -70,7 +70,8 @@ class PipelineResult:
     output_dir: Path
     outcomes: list[StepOutcome] = field(default_factory=list)
     report: Path | None = None
-    cards: dict[str, Path] = field(default_factory=dict)
+    cards: dict[str, Path] = field(default_factory=dict)  # dry runs: variant -> README.md
+    published: dict[str, str] = field(default_factory=dict)  # uploads: variant -> what happened
 
     @property
     def ok(self) -> bool:
@@ -577,9 +578,12 @@ def run_pipeline(
         result.report = Path(report["outputs"]["html"])
     for key, record in records.items():
         if key.startswith("publish/") and record.get("status") == "done":
-            card = record["outputs"].get("card")
-            if card:
-                result.cards[key.removeprefix("publish/")] = Path(card)
+            label, outputs = key.removeprefix("publish/"), record["outputs"]
+            if outputs.get("card"):
+                result.cards[label] = Path(outputs["card"])
+            else:
+                done = outputs.get("pr") or outputs.get("commit") or "unchanged, no new commit"
+                result.published[label] = f"{outputs['repo_id']}: {done}"
     return result
 
 
