@@ -339,3 +339,27 @@ def test_capability_table_by_hand(tmp_path: Path) -> None:
     assert base_row.count("75.0") == 2  # the capability and the overall
     v_row = next(line for line in text.splitlines() if line.strip().startswith("│ v"))
     assert "37.5" in v_row and "50.0" in v_row  # overall 37.5, recovery 50 %
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"model": "./no-such-model"}, "model ./no-such-model is not a folder"),
+        ({"model": "/no/such/model"}, "model /no/such/model is not a folder"),
+        ({"variants": [{"checkpoint": "./gone"}]}, "variant gone: checkpoint ./gone is not"),
+    ],
+)
+def test_missing_model_folders_fail_before_any_work(
+    tmp_path: Path, monkeypatch, change: dict[str, Any], message: str
+) -> None:
+    fakes = Fakes(monkeypatch)
+    with pytest.raises(ConfigError, match=message):
+        _run(_study(tmp_path, **change))
+    assert fakes.calls == []
+
+
+def test_hub_ids_and_aliases_are_not_taken_for_folders(tmp_path: Path, monkeypatch) -> None:
+    Fakes(monkeypatch)
+    for model in ("gpt2", "org/model", "acbench:smollm2"):
+        result, _ = _run(_study(tmp_path / model.replace(":", "_"), model=model, analyze=False))
+        assert result.ok

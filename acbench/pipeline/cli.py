@@ -70,7 +70,11 @@ def _cmd_run(args: argparse.Namespace) -> int:
         f"[bold]{config.name}[/bold]: {config.model} + "
         f"{', '.join(v.label for v in config.variants)} -> {study.output_dir}"
     )
-    result = run_pipeline(study, say=console.print, force=tuple(args.force))
+    try:
+        result = run_pipeline(study, say=console.print, force=tuple(args.force))
+    except ConfigError as err:
+        print(f"acbench: {err}", file=sys.stderr)
+        return 2
     failed = [o for o in result.outcomes if o.status in ("failed", "blocked")]
     for outcome in failed:
         console.print(f"[red]{outcome.status}[/red] {outcome.key}: {outcome.detail}")
@@ -81,5 +85,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         console.print(f"Published ({label}): {what}")
     for label, card in result.cards.items():
         console.print(f"Model card ({label}, dry run): {card}")
-    console.print(f"Comparison: {study.output_dir / 'comparison.md'}")
+    comparison = study.output_dir / "comparison.md"
+    if comparison.is_file():
+        console.print(f"Comparison: {comparison}")
     return 1 if failed else 0

@@ -32,6 +32,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from acbench.models import is_alias
 from acbench.pipeline.config import BASE_LABEL, ConfigError, PipelineConfig, Variant
 
 logger = logging.getLogger(__name__)
@@ -474,9 +475,28 @@ def write_manifest(study: Study, state: dict[str, Any]) -> Path:
     return path
 
 
+def _check_model_paths(study: Study) -> None:
+    """Fail before any work when the base model or a given checkpoint is a missing folder
+    (a Hub id or an ``acbench:`` alias is left to the step that loads it)."""
+    given = [("model", study.config.model)]
+    given += [
+        (f"variant {v.label}: checkpoint", v.checkpoint)
+        for v in study.config.variants
+        if v.checkpoint is not None
+    ]
+    for what, value in given:
+        looks_local = value.startswith(("/", "./", "../", "~")) or value.count("/") > 1
+        if looks_local and not is_alias(value) and not Path(study.path(value)).is_dir():
+            raise ConfigError(
+                f"{what} {value} is not a folder (relative paths start at the config file's "
+                f"folder, {study.root}); give a local checkpoint, a Hub id or acbench:smollm2"
+            )
+
+
 def plan(study: Study, state: dict[str, Any], say: Callable[[str], None]) -> list[Step]:
     """Every step of the study, in the order they run."""
     config = study.config
+    _check_model_paths(study)
     steps = [_compress_step(study, v) for v in config.variants if v.preset is not None]
     steps += [_evaluate_step(study, label, say) for label in study.labels]
     if config.analyze is not None:
