@@ -409,3 +409,13 @@ def test_energy_partly_from_the_resume_cache_gives_a_note(tmp_path: Path) -> Non
     md = build_report(tmp_path / "runs", base="org__base", n_resamples=0).markdown.read_text()
     assert "org__base: energy covers only part of the requests of acbench_niah" in md
     assert "org__other: energy covers" not in md
+
+
+def test_a_float32_base_gets_a_size_note(tmp_path: Path) -> None:
+    root = pipeline_folder(tmp_path)
+    (root / "models" / "base" / "config.json").write_text('{"dtype": "float32"}')
+    md = build_report(root, n_resamples=0).markdown.read_text()
+    assert "base: weights stored as float32 (1.0 MB); in bf16" in md
+    assert "about 0.5 MB" in md
+    (root / "models" / "base" / "config.json").write_text('{"torch_dtype": "bfloat16"}')
+    assert "stored as float32" not in build_report(root, n_resamples=0).markdown.read_text()

@@ -224,7 +224,24 @@ def _size(entry: RunEntry, root: Path) -> tuple[int | None, str | None]:
     from compressors.measure import folder_weight_bytes
 
     weights = folder_weight_bytes(folder)
-    return (weights, None) if weights else (None, f"size unknown (no weight files in {folder})")
+    if not weights:
+        return None, f"size unknown (no weight files in {folder})"
+    if _stored_dtype(folder) == "float32":  # e.g. a GGUF model dequantized to a dense copy
+        return weights, (
+            f"weights stored as float32 ({weights / 1e6:.1f} MB); in bf16, as checkpoints "
+            f"are usually shared, about {weights / 2e6:.1f} MB"
+        )
+    return weights, None
+
+
+def _stored_dtype(folder: Path) -> str | None:
+    """The dtype a checkpoint's config.json declares (``dtype`` or the older ``torch_dtype``)."""
+    try:
+        config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    dtype = config.get("dtype") or config.get("torch_dtype") if isinstance(config, dict) else None
+    return str(dtype) if dtype else None
 
 
 def _base_size_from_checkpoints(runs: RunSet) -> None:
