@@ -363,3 +363,27 @@ def test_hub_ids_and_aliases_are_not_taken_for_folders(tmp_path: Path, monkeypat
     for model in ("gpt2", "org/model", "acbench:smollm2"):
         result, _ = _run(_study(tmp_path / model.replace(":", "_"), model=model, analyze=False))
         assert result.ok
+
+
+def test_a_recompressed_variant_does_not_replay_its_old_cached_answers(
+    tmp_path: Path, monkeypatch
+) -> None:
+    Fakes(monkeypatch)
+    _run(_study(tmp_path, analyze=False))
+    stale = tmp_path / "out" / "eval" / "rtn-w4a16" / "cache" / "answers_rank0.db"
+    stale.write_text("answers of the first checkpoint")
+    kept = tmp_path / "out" / "eval" / "mag" / "cache" / "answers_rank0.db"
+    kept.write_text("answers of mag, unchanged")
+    variants = [
+        {"preset": "rtn-w4a16", "calibration": {"seed": 1}},
+        {"preset": "magnitude-50", "name": "mag"},
+    ]
+    _, lines = _run(_study(tmp_path, analyze=False, variants=variants))
+    assert not stale.exists() and kept.exists()
+    assert any("the model changed since the request cache was written" in line for line in lines)
+    # evaluating the same checkpoint again keeps its cache and says so
+    lines.clear()
+    study = _study(tmp_path, analyze=False, variants=variants)
+    run_pipeline(study, say=lambda text: lines.append(str(text)), force=("evaluate/mag",))
+    assert kept.exists()
+    assert "  resuming: answers already in lm-eval's request cache are reused" in lines

@@ -24,6 +24,7 @@ import hashlib
 import json
 import logging
 import os
+import shutil
 import time
 import traceback
 from collections.abc import Callable
@@ -209,7 +210,29 @@ def _compress_step(study: Study, variant: Variant) -> Step:
     )
 
 
-def _evaluate_step(study: Study, label: str, say: Callable[[str], None]) -> Step:
+CACHE_SOURCE = "source.txt"  # in eval/<label>/cache: which model the cached answers came from
+
+
+def _prepare_cache(folder: Path, source: str, say: Callable[[str], None]) -> None:
+    """Keep lm-eval's request cache only while it holds answers of this very model.
+
+    The cache is keyed by request, not by model: after a variant is compressed again (other
+    settings, same folder) its old answers must not be replayed."""
+    cache = folder / "cache"
+    marker = cache / CACHE_SOURCE
+    if cache.exists():
+        if marker.is_file() and marker.read_text(encoding="utf-8") == source:
+            say("  resuming: answers already in lm-eval's request cache are reused")
+        else:
+            say("  the model changed since the request cache was written: cache dropped")
+            shutil.rmtree(cache)
+    cache.mkdir(parents=True, exist_ok=True)
+    marker.write_text(source, encoding="utf-8")
+
+
+def _evaluate_step(
+    study: Study, label: str, state: dict[str, Any], say: Callable[[str], None]
+) -> Step:
     from acbench.evaluate import EvaluationRun
 
     settings = study.config.evaluate
@@ -220,8 +243,8 @@ def _evaluate_step(study: Study, label: str, say: Callable[[str], None]) -> Step
     def run() -> dict[str, Any]:
         from acbench.evaluate import EvaluationError, run_evaluation
 
-        if (folder / "cache").exists():
-            say("  resuming: answers already in lm-eval's request cache are reused")
+        compressed = state["steps"].get(f"compress/{label}", {})
+        _prepare_cache(folder, compressed.get("fingerprint") or study.model_of(label), say)
         gen_kwargs = {"max_gen_toks": settings.max_gen_toks} if settings.max_gen_toks else None
         evaluation = EvaluationRun(
             model=settings.model,
@@ -498,7 +521,7 @@ def plan(study: Study, state: dict[str, Any], say: Callable[[str], None]) -> lis
     config = study.config
     _check_model_paths(study)
     steps = [_compress_step(study, v) for v in config.variants if v.preset is not None]
-    steps += [_evaluate_step(study, label, say) for label in study.labels]
+    steps += [_evaluate_step(study, label, state, say) for label in study.labels]
     if config.analyze is not None:
         steps += [_analyze_step(study, v) for v in config.variants]
     steps.append(_compare_step(study, state, say))
