@@ -116,7 +116,13 @@ def _add_eval_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _cmd_eval(args: argparse.Namespace) -> int:
-    from acbench.evaluate import EvaluationError, EvaluationRun, parse_model_args, run_evaluation
+    from acbench.evaluate import (
+        EvaluationError,
+        EvaluationRun,
+        check_task_limits,
+        parse_model_args,
+        run_evaluation,
+    )
     from acbench.summary import format_summary
 
     if args.threads:
@@ -129,10 +135,10 @@ def _cmd_eval(args: argparse.Namespace) -> int:
     except json.JSONDecodeError as err:
         print(f"acbench: --metadata / --task-limits is not valid JSON: {err}", file=sys.stderr)
         return 2
-    if not isinstance(task_limits, dict) or any(
-        v is not None and (not isinstance(v, (int, float)) or v <= 0) for v in task_limits.values()
-    ):
-        print("acbench: --task-limits maps task names to positive numbers or null", file=sys.stderr)
+    try:
+        task_limits = check_task_limits(task_limits)
+    except ValueError as err:
+        print(f"acbench: --task-limits: {err}", file=sys.stderr)
         return 2
     tasks = args.tasks
     run = EvaluationRun(

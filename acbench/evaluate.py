@@ -14,7 +14,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from acbench.models import DEFAULT_MODEL, ModelNotFoundError, is_alias, resolve_model
+from acbench.models import (
+    DEFAULT_MODEL,
+    ModelNotFoundError,
+    is_alias,
+    looks_like_local_path,
+    resolve_model,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -82,7 +88,7 @@ def _check_model(run: EvaluationRun) -> dict[str, Any]:
                 raise EvaluationError(str(err)) from None
             if run.model not in ("hf", "hf-auto", "huggingface"):
                 args["pretrained"] = path  # only lm-eval's HF backend knows our aliases
-        elif _looks_like_path(pretrained) and not Path(pretrained).expanduser().exists():
+        elif looks_like_local_path(pretrained) and not Path(pretrained).expanduser().exists():
             raise EvaluationError(
                 f"model path {pretrained} does not exist; give a local checkpoint folder, a Hub "
                 f"model id, or {DEFAULT_MODEL} for the bundled SmolLM2"
@@ -108,6 +114,21 @@ def _with_agent(run: EvaluationRun, model_args: dict[str, Any]) -> tuple[str, di
         return run.model, model_args
     logger.info("agent tasks selected: wrapping %s in %s", run.model, MODEL_NAME)
     return MODEL_NAME, {"model": run.model, **model_args}
+
+
+def check_task_limits(limits: Any) -> dict[str, float | None]:
+    """Per-task limits as given by a user: task name -> a positive count or fraction, or None."""
+    if not isinstance(limits, dict):
+        raise ValueError(f"task limits must map task names to limits, not {limits!r}")
+    bad = sorted(
+        str(task)
+        for task, limit in limits.items()
+        if limit is not None
+        and (isinstance(limit, bool) or not isinstance(limit, (int, float)) or limit <= 0)
+    )
+    if bad:
+        raise ValueError(f"task limits must be positive (or null for all documents): {bad}")
+    return limits
 
 
 def first_docs(
@@ -142,10 +163,6 @@ def _default_device() -> str:
     import torch
 
     return "cuda" if torch.cuda.is_available() else "cpu"
-
-
-def _looks_like_path(name: str) -> bool:
-    return name.startswith(("/", "./", "../", "~")) or Path(name).expanduser().exists()
 
 
 def _cache_path(run: EvaluationRun, model_args: dict[str, Any]) -> str | None:

@@ -53,6 +53,15 @@ def is_alias(name: str) -> bool:
     return isinstance(name, str) and name.startswith(ALIAS_PREFIX)
 
 
+def looks_like_local_path(name: str) -> bool:
+    """Whether ``name`` means a folder here rather than a Hub id (``org/model``) or an alias."""
+    return (
+        name.startswith(("/", "./", "../", "~"))
+        or name.count("/") > 1
+        or Path(name).expanduser().exists()
+    )
+
+
 def gguf_path(alias: str) -> Path:
     """Path of the GGUF file inside the installed package (the package is never imported)."""
     model = _lookup(alias)

@@ -95,10 +95,9 @@ class Evaluate(_Section):
     @field_validator("task_limits")
     @classmethod
     def _positive(cls, value: dict[str, float | None]) -> dict[str, float | None]:
-        bad = sorted(task for task, limit in value.items() if limit is not None and limit <= 0)
-        if bad:
-            raise ValueError(f"limits must be positive (or null for all documents): {bad}")
-        return value
+        from acbench.evaluate import check_task_limits
+
+        return check_task_limits(value)
 
 
 class Analyze(_Section):

@@ -33,7 +33,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from acbench.models import is_alias
+from acbench.models import is_alias, looks_like_local_path
 from acbench.pipeline.config import BASE_LABEL, ConfigError, PipelineConfig, Variant
 
 logger = logging.getLogger(__name__)
@@ -508,8 +508,8 @@ def _check_model_paths(study: Study) -> None:
         if v.checkpoint is not None
     ]
     for what, value in given:
-        looks_local = value.startswith(("/", "./", "../", "~")) or value.count("/") > 1
-        if looks_local and not is_alias(value) and not Path(study.path(value)).is_dir():
+        local = looks_like_local_path(study.path(value))
+        if local and not is_alias(value) and not Path(study.path(value)).is_dir():
             raise ConfigError(
                 f"{what} {value} is not a folder (relative paths start at the config file's "
                 f"folder, {study.root}); give a local checkpoint, a Hub id or acbench:smollm2"
