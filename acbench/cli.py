@@ -18,18 +18,18 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from acbench.models import DEFAULT_MODEL
+from acbench_core.models import DEFAULT_MODEL
 
 
 def _cmd_tasks_path(args: argparse.Namespace) -> int:
-    from acbench.paths import tasks_path
+    from acbench_core.paths import tasks_path
 
     print(tasks_path())
     return 0
 
 
 def _cmd_model_path(args: argparse.Namespace) -> int:
-    from acbench.models import resolve_model
+    from acbench_core.models import resolve_model
 
     print(resolve_model(args.model))
     return 0
@@ -235,8 +235,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         return 130
     except Exception as err:  # one clear line instead of a traceback that hides the cause
-        from acbench.models import ModelNotFoundError
-        from acbench_tasks.common.data_sources import DataSourceError
+        from acbench_core.data_sources import DataSourceError
+        from acbench_core.models import ModelNotFoundError
 
         if isinstance(err, (DataSourceError, ModelNotFoundError)):
             print(f"acbench: {err}", file=sys.stderr)

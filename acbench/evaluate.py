@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from acbench.models import (
+from acbench_core.models import (
     DEFAULT_MODEL,
     ModelNotFoundError,
     is_alias,
@@ -108,7 +108,7 @@ def needs_agent(tasks: Sequence[str]) -> bool:
 def _with_agent(run: EvaluationRun, model_args: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     """Wrap the backend in ``acbench-agent`` when agent tasks are selected (ordinary requests
     pass through the wrapper unchanged), so one call evaluates every capability."""
-    from acbench_tasks.agents.lm import MODEL_NAME
+    from acbench_tasks.agentboard.lm import MODEL_NAME
 
     if run.model == MODEL_NAME or not needs_agent(run.tasks):
         return run.model, model_args

@@ -14,7 +14,7 @@ from types import ModuleType
 
 def _with_our_tasks(include_path):
     """``include_path`` plus ACBench's task folder (once)."""
-    from acbench.paths import tasks_path
+    from acbench_core.paths import tasks_path
 
     ours = tasks_path()
     paths = (
@@ -49,7 +49,7 @@ def _add_our_tasks(args: tuple, kwargs: dict) -> tuple[tuple, dict]:
 
 
 def _resolve_aliases(args: tuple, kwargs: dict) -> tuple[tuple, dict]:
-    from acbench.models import is_alias, resolve_model
+    from acbench_core.models import is_alias, resolve_model
 
     kwargs = {
         k: resolve_model(v) if k in ("pretrained", "tokenizer") and is_alias(v) else v
@@ -80,11 +80,11 @@ def patch_model_registry(module: ModuleType) -> None:
     from lm_eval.api.registry import model_registry
 
     if "acbench-agent" not in model_registry:
-        model_registry.register("acbench-agent", target="acbench_tasks.agents.lm:AgentLM")
+        model_registry.register("acbench-agent", target="acbench_tasks.agentboard.lm:AgentLM")
     if not hasattr(LM, "agent_episode"):
 
         def agent_episode(self, requests):
-            from acbench_tasks.agents.lm import refuse_agent_episode
+            from acbench_tasks.agentboard.lm import refuse_agent_episode
 
             return refuse_agent_episode(self, requests)
 

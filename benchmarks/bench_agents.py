@@ -21,13 +21,13 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
-from acbench_tasks.agents.base import Environment, StepResult, make_environment
-from acbench_tasks.agents.runner import EpisodeConfig, run_episodes
+from acbench_tasks.agentboard.base import Environment, StepResult, make_environment
+from acbench_tasks.agentboard.runner import EpisodeConfig, run_episodes
 
 
 def problems(env: str, n: int) -> list[dict[str, Any]]:
     """The first ``n`` default-set problems of one environment (as acbench-agent groups them)."""
-    from acbench_tasks.agents.base import environment_class
+    from acbench_tasks.agentboard.base import environment_class
 
     return [{**p, "env": env} for p in environment_class(env).problems("default", {})[:n]]
 
@@ -74,7 +74,7 @@ class Timed(Environment):
 def play(
     lm: Any, episodes: list[dict[str, Any]], concurrency: int, steps: int
 ) -> tuple[float, float, list]:
-    from acbench_tasks.agents.lm import AgentLM
+    from acbench_tasks.agentboard.lm import AgentLM
 
     agent = AgentLM(inner=lm, agent_concurrency=concurrency)
     Timed.spent = 0.0

@@ -70,7 +70,7 @@ def _bare_oneshot(model: str, preset: str, calibration: dict[str, Any], out: Pat
     from llmcompressor import oneshot
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
-    from acbench.models import resolve_model
+    from acbench_core.models import resolve_model
     from compressors.calibration import CalibrationConfig, build_calibration_set
     from compressors.methods import get_method
     from compressors.recipe import load_recipe

@@ -14,8 +14,8 @@ import time
 from pathlib import Path
 
 from acbench.cli import main as acbench_main
-from acbench.models import materialize
 from acbench.pipeline.runner import STATE_FILE
+from acbench_core.models import materialize
 
 TARGET_S = 15 * 60
 

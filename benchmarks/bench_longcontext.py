@@ -26,7 +26,7 @@ def _prefill_tokens_per_second(model_name: str, tokenizer, tokens: int = 1000) -
     import torch
     from transformers import AutoModelForCausalLM
 
-    from acbench.models import resolve_model
+    from acbench_core.models import resolve_model
 
     model = AutoModelForCausalLM.from_pretrained(resolve_model(model_name))
     model.eval()

@@ -63,7 +63,7 @@ def time_generation(docs: list[dict]) -> float:
     """Seconds per sample for SmolLM2 greedy generation of the real prompts (capped length)."""
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
-    from acbench.models import resolve_model
+    from acbench_core.models import resolve_model
 
     path = resolve_model("acbench:smollm2")
     tokenizer = AutoTokenizer.from_pretrained(path)

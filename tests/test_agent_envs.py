@@ -6,13 +6,13 @@ import shutil
 
 import pytest
 
-from acbench_tasks.agents.base import make_environment
-from acbench_tasks.agents.household import HouseholdEnvironment
-from acbench_tasks.agents.pddl_env import PddlEnvironment, StripsSimulator
-from acbench_tasks.agents.pddl_problems import default_set, from_folder
-from acbench_tasks.agents.tool_operation import ToolOperationEnvironment
-from acbench_tasks.agents.tool_query import ToolQueryEnvironment
-from acbench_tasks.agents.tools import answer_matches, parse_call
+from acbench_tasks.agentboard.base import make_environment
+from acbench_tasks.agentboard.household import HouseholdEnvironment
+from acbench_tasks.agentboard.pddl_env import PddlEnvironment, StripsSimulator
+from acbench_tasks.agentboard.pddl_problems import default_set, from_folder
+from acbench_tasks.agentboard.tool_operation import ToolOperationEnvironment
+from acbench_tasks.agentboard.tool_query import ToolQueryEnvironment
+from acbench_tasks.agentboard.tools import answer_matches, parse_call
 
 OFFLINE_ENVS = {
     "pddl": PddlEnvironment,
@@ -137,7 +137,7 @@ def test_pddl_typing_negative_preconditions_and_equality():
 def test_pddl_problems_from_a_folder(tmp_path):
     problem = default_set()[0]
     (tmp_path / "barman").mkdir()
-    from acbench_tasks.agents.pddl_env import read_domain
+    from acbench_tasks.agentboard.pddl_env import read_domain
 
     (tmp_path / "barman.pddl").write_text(read_domain("barman"))
     (tmp_path / "barman" / "p01.pddl").write_text(problem["problem_pddl"])
@@ -218,7 +218,7 @@ def test_tool_operation_progress_counts_state_checks():
 def test_scienceworld_gold_path_succeeds_and_bad_actions_are_invalid():
     # Java 17 is part of the machine set-up (ScienceWorld runs on the JVM): fail, never skip.
     assert shutil.which("java"), "ScienceWorld needs Java 17 (openjdk-17-jre-headless)"
-    from acbench_tasks.agents.scienceworld_env import ScienceWorldEnvironment
+    from acbench_tasks.agentboard.scienceworld_env import ScienceWorldEnvironment
 
     problem = ScienceWorldEnvironment.problems("sample", {})[0]
     env = make_environment({**problem, "env": "scienceworld"})
@@ -237,7 +237,7 @@ def test_scienceworld_gold_path_succeeds_and_bad_actions_are_invalid():
 # ------------------------------------------------------------------ text games (TextWorld)
 @pytest.fixture(scope="module")
 def text_games() -> list[dict]:
-    from acbench_tasks.agents.text_games import TextGameEnvironment
+    from acbench_tasks.agentboard.text_games import TextGameEnvironment
 
     return [{**p, "env": "jericho"} for p in TextGameEnvironment.problems("sample", {})]
 
@@ -271,7 +271,7 @@ def test_text_game_bad_commands_are_invalid_and_wandering_does_not_win(text_game
 
 
 def test_user_game_folder_uses_textworld_or_jericho(text_games, tmp_path):
-    from acbench_tasks.agents.text_games import TextGameEnvironment, _game_dir
+    from acbench_tasks.agentboard.text_games import TextGameEnvironment, _game_dir
 
     source = _game_dir() / text_games[0]["game"]
     shutil.copy(source, tmp_path / "with_json.z8")
@@ -295,7 +295,7 @@ def test_user_game_folder_uses_textworld_or_jericho(text_games, tmp_path):
 
 
 def test_clean_strips_banner_prompt_and_status_line():
-    from acbench_tasks.agents.text_games import clean
+    from acbench_tasks.agentboard.text_games import clean
 
     raw = "\n   ____ \n  |$$$$|\n\nYou see a box.\n\n>        -= Room =-0/1"
     assert clean(raw) == "You see a box."

@@ -7,13 +7,13 @@ import re
 
 import pytest
 
-from acbench_tasks.agents.base import Environment, StepResult
-from acbench_tasks.agents.household import HouseholdEnvironment
-from acbench_tasks.agents.pddl_env import PddlEnvironment
-from acbench_tasks.agents.prompt import OMITTED, Turn, build_prompt, parse_action
-from acbench_tasks.agents.runner import EpisodeConfig, parse_result, run_episodes
-from acbench_tasks.agents.tool_operation import ToolOperationEnvironment
-from acbench_tasks.agents.tool_query import ToolQueryEnvironment
+from acbench_tasks.agentboard.base import Environment, StepResult
+from acbench_tasks.agentboard.household import HouseholdEnvironment
+from acbench_tasks.agentboard.pddl_env import PddlEnvironment
+from acbench_tasks.agentboard.prompt import OMITTED, Turn, build_prompt, parse_action
+from acbench_tasks.agentboard.runner import EpisodeConfig, parse_result, run_episodes
+from acbench_tasks.agentboard.tool_operation import ToolOperationEnvironment
+from acbench_tasks.agentboard.tool_query import ToolQueryEnvironment
 
 
 def _problems() -> list[dict]:
@@ -39,7 +39,7 @@ class ScriptedModel:
     def __init__(self, problems: list[dict]) -> None:
         self.by_goal = {}
         for problem in problems:
-            from acbench_tasks.agents.base import make_environment
+            from acbench_tasks.agentboard.base import make_environment
 
             self.by_goal[make_environment(problem).goal] = problem
         self.calls: list[int] = []
@@ -204,7 +204,7 @@ def _instance(request_type, args, doc=None):
 
 
 def test_agent_lm_passes_ordinary_requests_through():
-    from acbench_tasks.agents.lm import AgentLM
+    from acbench_tasks.agentboard.lm import AgentLM
 
     inner = FakeInner(lambda prompt: f"echo:{prompt}")
     lm = AgentLM(inner=inner)
@@ -214,7 +214,7 @@ def test_agent_lm_passes_ordinary_requests_through():
 
 
 def test_agent_lm_plays_episodes_in_lockstep():
-    from acbench_tasks.agents.lm import AgentLM
+    from acbench_tasks.agentboard.lm import AgentLM
 
     problems = [
         {**p, "env": "tool_operation"} for p in ToolOperationEnvironment.problems("sample", {})
@@ -234,7 +234,7 @@ def test_agent_lm_plays_episodes_in_lockstep():
 
 
 def test_agent_lm_renders_chat_prompts_with_the_backends_template():
-    from acbench_tasks.agents.lm import AgentLM
+    from acbench_tasks.agentboard.lm import AgentLM
 
     seen = []
 
@@ -273,7 +273,7 @@ def test_plain_backend_refuses_agent_tasks_with_the_right_command():
 
 
 def test_problem_set_follows_the_project_data_source(monkeypatch):
-    from acbench_tasks.agents.task import load_problems, problem_set_for
+    from acbench_tasks.agentboard.task import load_problems, problem_set_for
 
     monkeypatch.delenv("ACBENCH_DATA_SOURCE", raising=False)
     assert problem_set_for({}) == "default"

@@ -74,7 +74,7 @@ def test_analyze_cli_tiny_model_vs_rtn_copy(
         assert (out / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     report = json.loads((out / "analysis.json").read_text())
     assert report["texts"] == {
-        "source": "sample:sample.txt",
+        "source": "sample:analysis_sample.txt",
         "count": 6,
         "tokens": 6 * 64,
         "topk_sequences": 4,

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from acbench.analysis import texts
-from acbench_tasks.common.data_sources import DataSourceError
+from acbench_core.data_sources import DataSourceError
 
 
 def test_sample_ships_paragraphs_longer_than_50_chars() -> None:

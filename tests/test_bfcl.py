@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from lm_eval_runs import run_lm_eval
 
+from acbench_core.data_sources import DataSourceError
 from acbench_tasks.bfcl import bfcl
 from acbench_tasks.bfcl.bfcl import (
     CATEGORIES,
@@ -22,7 +23,6 @@ from acbench_tasks.bfcl.bfcl import (
 )
 from acbench_tasks.bfcl.checker import check_calls, standardize_string
 from acbench_tasks.bfcl.parser import CallParseError, is_empty, parse_function_calls
-from acbench_tasks.common.data_sources import DataSourceError
 
 SAMPLE = {"data_source": "sample"}
 

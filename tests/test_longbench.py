@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from acbench_tasks.common.data_sources import DataSourceError
+from acbench_core.data_sources import DataSourceError
 from acbench_tasks.common.long_context import (
     TokenizerUnavailableError,
     count_tokens,
@@ -190,9 +190,9 @@ def _task(name: str, metadata: dict):
     """Build a task from its YAML directly (indexing all of lm-eval's tasks takes seconds)."""
     from lm_eval.tasks._yaml_loader import load_yaml
 
-    from acbench.paths import tasks_path
+    from acbench_core.paths import tasks_path
 
-    config = load_yaml(tasks_path() / "acbench_longcontext" / f"{name}.yaml")
+    config = load_yaml(tasks_path() / "longbench" / f"{name}.yaml")
     config["metadata"] = {**config.get("metadata", {}), **metadata}
     return config["class"](config=config)
 
@@ -249,7 +249,7 @@ def test_longcontext_group_end_to_end(tmp_path: Path) -> None:
 
 
 def test_hub_source_reads_the_upstream_zip(tmp_path: Path, monkeypatch) -> None:
-    from acbench_tasks.common.data_sources import DataSource
+    from acbench_core.data_sources import DataSource
 
     record = {"input": "Q?", "context": "C", "answers": ["A"], "_id": "hub"}
     with zipfile.ZipFile(tmp_path / "data.zip", "w") as handle:

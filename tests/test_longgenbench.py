@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from acbench_tasks.common.data_sources import DataSourceError
+from acbench_core.data_sources import DataSourceError
 from acbench_tasks.longgenbench import longgenbench as lg
 from acbench_tasks.longgenbench.samples import sample_records
 
@@ -143,7 +143,7 @@ def test_hub_parquet_layout(tmp_path: Path, monkeypatch) -> None:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    from acbench_tasks.common.data_sources import DataSource
+    from acbench_core.data_sources import DataSource
 
     (tmp_path / "all").mkdir()
     rows = sample_records("mmlu")[:3]
@@ -156,10 +156,10 @@ def test_hub_parquet_layout(tmp_path: Path, monkeypatch) -> None:
 def test_generation_is_capped_to_fit_the_model(tiny_llama: Path) -> None:
     from lm_eval.tasks._yaml_loader import load_yaml
 
-    from acbench.paths import tasks_path
+    from acbench_core.paths import tasks_path
     from acbench_tasks.common.long_context import count_tokens
 
-    config = load_yaml(tasks_path() / "acbench_longcontext" / "acbench_longgenbench_gsm8k.yaml")
+    config = load_yaml(tasks_path() / "longgenbench" / "acbench_longgenbench_gsm8k.yaml")
     meta = {"data_source": "sample", "pretrained": str(tiny_llama), "questions_per_prompt": 2}
     config["metadata"] = {**config["metadata"], **meta}
     task = config["class"](config=config)

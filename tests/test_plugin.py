@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from acbench.models import ModelNotFoundError, is_alias, resolve_model
-from acbench.paths import tasks_path
+from acbench_core.models import ModelNotFoundError, is_alias, resolve_model
+from acbench_core.paths import tasks_path
 
 WORKFLOW_TASKS = {
     f"acbench_workflow_{s}"
@@ -60,7 +60,7 @@ def test_hook_can_be_switched_off():
     off = run(sys.executable, "-c", code, env={"ACBENCH_DISABLE_LMEVAL_HOOK": "1"})
     assert off.stdout.strip() == "False", off.stderr[-2000:]
     explicit = (
-        "from lm_eval.tasks import TaskManager; from acbench.paths import tasks_path;"
+        "from lm_eval.tasks import TaskManager; from acbench_core.paths import tasks_path;"
         "print('acbench_workflow' in TaskManager(include_defaults=False,"
         " include_path=str(tasks_path())).all_tasks)"
     )
@@ -71,7 +71,7 @@ def test_hook_can_be_switched_off():
 def test_tasks_path_command():
     result = run(sys.executable, "-m", "acbench", "tasks-path")
     path = Path(result.stdout.strip())
-    assert path == tasks_path() and (path / "acbench_workflow" / "acbench_workflow.yaml").is_file()
+    assert path == tasks_path() and (path / "worfbench" / "acbench_workflow.yaml").is_file()
 
 
 def test_lm_eval_validate_and_ls_see_the_tasks():

@@ -9,7 +9,7 @@ import shutil
 import pytest
 from fakes import OneHotEmbedder
 
-from acbench_tasks.common.data_sources import DataSourceError
+from acbench_core.data_sources import DataSourceError
 from acbench_tasks.teval import teval
 from acbench_tasks.teval.samples import build_samples
 from acbench_tasks.teval.teval import (
@@ -177,10 +177,10 @@ def test_review_score_and_parse_rate():
 def test_yaml_metrics_match_the_dimension_table():
     import yaml
 
-    from acbench.paths import tasks_path
+    from acbench_core.paths import tasks_path
 
     for dimension in DIMENSIONS:
-        path = tasks_path() / "acbench_tool" / f"acbench_teval_{dimension}.yaml"
+        path = tasks_path() / "teval" / f"acbench_teval_{dimension}.yaml"
         text = path.read_text().replace("!function", "")  # keep it plain YAML
         config = yaml.safe_load(text)
         assert config["dataset_kwargs"] == {"teval_dimension": dimension}

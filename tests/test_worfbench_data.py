@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from acbench_core.data_sources import DataSourceError
 from acbench_tasks.common.chat import render_transcript, with_system_instruction
-from acbench_tasks.common.data_sources import DataSourceError
 from acbench_tasks.worfbench.worfbench import (
     SUBSETS,
     TURN_PREFIX,

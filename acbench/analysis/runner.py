@@ -124,7 +124,7 @@ def _load_tokenizer(model: Any) -> Any:
 
 
 def _resolve(model: str | Path) -> str:
-    from acbench.models import resolve_model
+    from acbench_core.models import resolve_model
 
     return resolve_model(str(model))
 

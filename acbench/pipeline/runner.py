@@ -33,8 +33,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from acbench.models import is_alias, looks_like_local_path
 from acbench.pipeline.config import BASE_LABEL, ConfigError, PipelineConfig, Variant
+from acbench_core.models import is_alias, looks_like_local_path
 
 logger = logging.getLogger(__name__)
 

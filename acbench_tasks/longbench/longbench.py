@@ -36,7 +36,8 @@ from typing import Any
 
 import datasets
 
-from acbench_tasks.common.data_sources import DataSourceError, DataSpec, resolve_source
+from acbench_core.catalog import benchmark
+from acbench_core.data_sources import DataSourceError, resolve_source
 from acbench_tasks.common.long_context import middle_truncate, prompt_budget
 from acbench_tasks.common.metrics import register_mean_metrics
 from acbench_tasks.common.prompt_task import SinglePromptTask
@@ -85,13 +86,8 @@ METRIC_OF: dict[str, str] = {
 METRICS: tuple[str, ...] = ("score", *sorted(set(METRIC_OF.values())))
 register_mean_metrics(METRICS)
 
-DATA = DataSpec(
-    benchmark="longbench",
-    hub_repo="THUDM/LongBench",
-    sample_dir=Path(__file__).parent,  # samples are generated from the essays, see samples.py
-    layout_hint="<data_dir>/data/<subset>.jsonl (THUDM/LongBench's data.zip unpacked) "
-    "or <data_dir>/data.zip",
-)
+# samples are generated from the essays, see samples.py
+DATA = benchmark("longbench").dataset().with_samples(Path(__file__).parent)
 _PARAGRAPH_RE = re.compile(r"Paragraph (\d+)")
 
 

@@ -22,7 +22,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from acbench_tasks.common.long_context import essay_texts, sentence_boundaries
+from acbench_core.corpora import essay_texts
+from acbench_tasks.common.long_context import sentence_boundaries
 
 RECORDS_PER_SUBSET = 2
 CONTEXT_WORDS = 1800  # about 2.5k tokens: long enough to exercise truncation, quick to run

@@ -29,7 +29,8 @@ from typing import Any
 
 import datasets
 
-from acbench_tasks.common.data_sources import DataSourceError, DataSpec, resolve_source
+from acbench_core.catalog import benchmark
+from acbench_core.data_sources import DataSourceError, resolve_source
 from acbench_tasks.common.long_context import (
     TokenizerUnavailableError,
     count_tokens,
@@ -44,19 +45,10 @@ logger = logging.getLogger(__name__)
 BENCHMARKS = ("gsm8k", "mmlu")
 DEFAULT_K = {"gsm8k": 30, "mmlu": 20}
 LETTERS = "ABCD"
-DATA = {
-    "gsm8k": DataSpec(
-        benchmark="gsm8k",
-        hub_repo="openai/gsm8k",
-        sample_dir=Path(__file__).parent,  # generated, see samples.py
-        layout_hint="<data_dir>/main/test-00000-of-00001.parquet (or main/test.jsonl)",
-    ),
-    "mmlu": DataSpec(
-        benchmark="mmlu",
-        hub_repo="cais/mmlu",
-        sample_dir=Path(__file__).parent,
-        layout_hint="<data_dir>/all/test-00000-of-00001.parquet (or all/test.jsonl)",
-    ),
+_LONGGENBENCH = benchmark("longgenbench")
+DATA = {  # the samples are generated, see samples.py
+    name: _LONGGENBENCH.dataset(f"acbench_longgenbench_{name}").with_samples(Path(__file__).parent)
+    for name in BENCHMARKS
 }
 _FILES = {
     "gsm8k": ["main/test-00000-of-00001.parquet", "main/test.jsonl"],

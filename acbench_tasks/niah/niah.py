@@ -29,10 +29,10 @@ from typing import Any
 import datasets
 import numpy as np
 
+from acbench_core.corpora import essay_texts
 from acbench_tasks.common.long_context import (
     CHAT_TEMPLATE_RESERVE,
     count_tokens,
-    essay_texts,
     load_tokenizer,
     model_max_length,
     sentence_boundaries,

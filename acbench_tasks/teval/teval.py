@@ -36,22 +36,16 @@ from typing import Any
 import datasets
 import numpy as np
 
+from acbench_core.catalog import benchmark
+from acbench_core.data_sources import DataSource, DataSourceError, resolve_source
 from acbench_tasks.common.chat import ChatTask, Message
-from acbench_tasks.common.data_sources import DataSource, DataSourceError, DataSpec, resolve_source
 from acbench_tasks.common.embeddings import SentenceEmbedder, task_embedder
 from acbench_tasks.common.metrics import register_mean_metrics
 from acbench_tasks.teval import scoring
 
 logger = logging.getLogger(__name__)
 
-DATA = DataSpec(
-    benchmark="teval",
-    hub_repo="lovesnowbest/T-Eval",
-    sample_dir=Path(__file__).parent / "samples",
-    layout_hint="<data_dir>/data/<file>.json for instruct_v2, plan_json_v2, plan_str_v2, "
-    "reason_str_v2, retrieve_str_v2, understand_str_v2, reason_retrieve_understand_json_v2, "
-    "review_str_v2 (each a JSON object keyed by query id)",
-)
+DATA = benchmark("teval").dataset().with_samples(Path(__file__).parent / "samples")
 
 RRU_JSON = "reason_retrieve_understand_json_v2"
 #: dimension → upstream files it reads, with the variant of their records (None: per record).

@@ -40,8 +40,9 @@ import datasets
 import networkx as nx
 import numpy as np
 
+from acbench_core.catalog import benchmark
+from acbench_core.data_sources import DataSourceError, resolve_source
 from acbench_tasks.common.chat import ChatTask, Message
-from acbench_tasks.common.data_sources import DataSourceError, DataSpec, resolve_source
 from acbench_tasks.common.embeddings import SentenceEmbedder, cosine_similarity, task_embedder
 from acbench_tasks.common.matching import (
     PRF,
@@ -68,12 +69,7 @@ SUBSETS: tuple[str, ...] = (
 #: In the upstream test set but not in ACBench; loadable with ``subset`` in --metadata.
 EXTRA_SUBSETS: tuple[str, ...] = ("intercodesql", "seal_tools")
 
-DATA = DataSpec(
-    benchmark="worfbench",
-    hub_repo="zjunlp/WorFBench_test",
-    sample_dir=Path(__file__).parent / "samples",
-    layout_hint="<data_dir>/gold_traj/<subset>/graph_eval.json (or <data_dir>/<subset>.json)",
-)
+DATA = benchmark("worfbench").dataset().with_samples(Path(__file__).parent / "samples")
 
 NODE_MATCH_THRESHOLD = 0.6
 MAX_TOPOLOGICAL_ORDERS = 20

@@ -75,12 +75,12 @@ class Environment(ABC):
 
 
 _REGISTRY: dict[str, str] = {
-    "pddl": "acbench_tasks.agents.pddl_env:PddlEnvironment",
-    "tool_query": "acbench_tasks.agents.tool_query:ToolQueryEnvironment",
-    "tool_operation": "acbench_tasks.agents.tool_operation:ToolOperationEnvironment",
-    "alfworld": "acbench_tasks.agents.household:HouseholdEnvironment",
-    "scienceworld": "acbench_tasks.agents.scienceworld_env:ScienceWorldEnvironment",
-    "jericho": "acbench_tasks.agents.text_games:TextGameEnvironment",
+    "pddl": "acbench_tasks.agentboard.pddl_env:PddlEnvironment",
+    "tool_query": "acbench_tasks.agentboard.tool_query:ToolQueryEnvironment",
+    "tool_operation": "acbench_tasks.agentboard.tool_operation:ToolOperationEnvironment",
+    "alfworld": "acbench_tasks.agentboard.household:HouseholdEnvironment",
+    "scienceworld": "acbench_tasks.agentboard.scienceworld_env:ScienceWorldEnvironment",
+    "jericho": "acbench_tasks.agentboard.text_games:TextGameEnvironment",
 }
 
 

@@ -21,7 +21,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from acbench_tasks.agents.base import (
+from acbench_tasks.agentboard.base import (
     Environment,
     StepResult,
     normalize_action,

@@ -15,7 +15,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from acbench.paths import cache_dir
+from acbench_core.paths import cache_dir
 
 logger = logging.getLogger(__name__)
 

@@ -30,7 +30,7 @@ from pddl.logic.predicates import EqualTo, Predicate
 from pddl.parser.domain import DomainParser
 from pddl.parser.problem import ProblemParser
 
-from acbench_tasks.agents.base import (
+from acbench_tasks.agentboard.base import (
     INVALID_ACTION,
     Environment,
     StepResult,
@@ -319,7 +319,7 @@ def read_domain(name: str) -> str:
 @functools.cache
 def _example(domain: str) -> str:
     """A tiny problem of the domain (not in any problem set) solved by its plan."""
-    from acbench_tasks.agents import pddl_problems
+    from acbench_tasks.agentboard import pddl_problems
 
     problem = pddl_problems.example_problem(domain)
     return worked_example(PddlEnvironment(problem), problem["solution"])
@@ -338,7 +338,7 @@ class PddlEnvironment(Environment):
 
     @classmethod
     def problems(cls, problem_set: str, metadata: Mapping[str, Any]) -> list[dict[str, Any]]:
-        from acbench_tasks.agents import pddl_problems
+        from acbench_tasks.agentboard import pddl_problems
 
         if metadata.get("pddl_dir"):
             return pddl_problems.from_folder(Path(str(metadata["pddl_dir"])))

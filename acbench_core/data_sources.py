@@ -13,6 +13,7 @@ upstream format, and ship with the package; the demo and the tests use them.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 from collections.abc import Mapping, Sequence
@@ -34,13 +35,19 @@ class DataSpec:
 
     benchmark: str  # short name used in env vars and messages, e.g. "worfbench"
     hub_repo: str  # upstream Hub dataset id, e.g. "zjunlp/WorFBench_test"
-    sample_dir: Path  # folder with the shipped samples, in the upstream layout
     layout_hint: str  # one line describing the upstream layout, for error messages
     hub_revision: str | None = None
+    #: Folder of the samples shipped with the task, in the upstream layout; the catalog
+    #: declares where the data lives upstream, each task folder adds its own samples.
+    sample_dir: Path | None = None
 
     @property
     def data_dir_env(self) -> str:
         return f"ACBENCH_{self.benchmark.upper()}_DATA_DIR"
+
+    def with_samples(self, sample_dir: Path) -> DataSpec:
+        """This spec with the folder of the task's bundled samples."""
+        return dataclasses.replace(self, sample_dir=sample_dir)
 
 
 @dataclass(frozen=True)
@@ -131,6 +138,8 @@ def resolve_source(spec: DataSpec, metadata: Mapping[str, Any] | None = None) ->
             f"choose one of {', '.join(SOURCE_KINDS)}"
         )
     if kind == "sample":
+        if spec.sample_dir is None:
+            raise DataSourceError(f"{spec.benchmark}: no bundled samples; use the Hub or data_dir")
         return DataSource(spec, "sample", spec.sample_dir)
     if kind == "local":
         if not data_dir:

@@ -19,7 +19,7 @@ import threading
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from acbench_tasks.agents.base import Environment, StepResult, unknown_problem_set
+from acbench_tasks.agentboard.base import Environment, StepResult, unknown_problem_set
 
 logger = logging.getLogger(__name__)
 

@@ -28,8 +28,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from acbench.paths import cache_dir
-from acbench_tasks.agents.base import (
+from acbench_core.paths import cache_dir
+from acbench_tasks.agentboard.base import (
     Environment,
     StepResult,
     unknown_problem_set,

@@ -4,7 +4,7 @@ lm-eval asks a model once per document, so the episode loop lives model-side. Th
 builds the inner model from its own ``--model_args`` (``model=hf,pretrained=...``; everything
 but ``model`` and the ``agent_*`` keys goes to the inner model), forwards ordinary requests to
 it unchanged, and answers the ``agent_episode`` requests of the ``acbench_realworld`` tasks by
-playing the episodes with :func:`acbench_tasks.agents.runner.run_episodes`: all episodes in
+playing the episodes with :func:`acbench_tasks.agentboard.runner.run_episodes`: all episodes in
 flight advance in lockstep, one batched ``generate_until`` call per step.
 
 Example::
@@ -31,8 +31,8 @@ from lm_eval.api.instance import Instance
 from lm_eval.api.model import LM
 from lm_eval.api.registry import get_model, register_model
 
-from acbench_tasks.agents.prompt import approx_tokens
-from acbench_tasks.agents.runner import EpisodeConfig, run_episodes
+from acbench_tasks.agentboard.prompt import approx_tokens
+from acbench_tasks.agentboard.runner import EpisodeConfig, run_episodes
 
 logger = logging.getLogger(__name__)
 

@@ -22,7 +22,12 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from acbench_tasks.agents.base import INVALID_ACTION, Environment, StepResult, unknown_problem_set
+from acbench_tasks.agentboard.base import (
+    INVALID_ACTION,
+    Environment,
+    StepResult,
+    unknown_problem_set,
+)
 
 _CALL_RE = re.compile(
     r"^\s*([A-Za-z_][\w.-]*)\s*(?:with\s+action\s+input\s*:?)?\s*(.*)$", re.I | re.S

@@ -19,8 +19,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from acbench_tasks.agents.base import Environment, environment_class, make_environment
-from acbench_tasks.agents.prompt import (
+from acbench_tasks.agentboard.base import Environment, environment_class, make_environment
+from acbench_tasks.agentboard.prompt import (
     TokenCounter,
     Turn,
     approx_tokens,

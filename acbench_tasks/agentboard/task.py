@@ -2,7 +2,7 @@
 
 Each document is one problem. The task does not build a text prompt: it sends an
 ``agent_episode`` request carrying the problem and the episode settings, which only
-``--model acbench-agent`` (:mod:`acbench_tasks.agents.lm`) answers, by playing the episode and
+``--model acbench-agent`` (:mod:`acbench_tasks.agentboard.lm`) answers, by playing the episode and
 returning its person-readable trajectory. ``process_results`` reads the metrics from the last
 line of that trajectory: progress rate, success rate, grounding accuracy, environment errors.
 
@@ -22,8 +22,8 @@ from typing import Any
 import datasets
 from lm_eval.api.instance import Instance
 
-from acbench_tasks.agents.base import environment_class
-from acbench_tasks.agents.runner import EpisodeConfig, parse_result
+from acbench_tasks.agentboard.base import environment_class
+from acbench_tasks.agentboard.runner import EpisodeConfig, parse_result
 from acbench_tasks.common.chat import ChatTask
 from acbench_tasks.common.metrics import register_mean_metrics
 
