@@ -181,7 +181,7 @@ EXTRA_COMMANDS: tuple[str, ...] = (
     "acbench.analysis.cli:add_command",
     "acbench_tasks.niah.cli:add_commands",
     "compressors.cli:add_command",
-    "acbench.compare:add_command",
+    "acbench.compare.cli:add_command",
     "hub_publish.cli:add_command",
     "acbench.report.cli:add_command",
     "acbench.pipeline.cli:add_commands",

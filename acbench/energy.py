@@ -391,12 +391,12 @@ def _leaves(group: str, results: dict[str, Any]) -> list[str]:
 
 
 def _headline(task: str, results: dict[str, Any]) -> tuple[str | None, float]:
-    from acbench.summary import HEADLINE_METRICS
+    from acbench_core.catalog import benchmark_of
 
-    family = next((p for p in HEADLINE_METRICS if task.startswith(p)), None)
-    if family is None:
+    owner = benchmark_of(task)
+    if owner is None:
         return None, 0.0
-    metric = HEADLINE_METRICS[family]
+    metric = owner.headline_metric
     value = results.get("results", {}).get(task, {}).get(f"{metric},none")
     return (metric, float(value)) if isinstance(value, (int, float)) else (None, 0.0)
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from acbench_core.catalog import needs_agent
 from acbench_core.models import (
     DEFAULT_MODEL,
     ModelNotFoundError,
@@ -96,21 +97,12 @@ def _check_model(run: EvaluationRun) -> dict[str, Any]:
     return args
 
 
-#: Tasks whose documents are multi-turn episodes: they need the ``acbench-agent`` wrapper.
-AGENT_TASKS = ("acbench", "acbench_realworld")
-
-
-def needs_agent(tasks: Sequence[str]) -> bool:
-    """Whether any of ``tasks`` plays agent episodes (the whole suite or a real-world task)."""
-    return any(t in AGENT_TASKS or t.startswith("acbench_realworld_") for t in tasks)
-
-
 def _with_agent(run: EvaluationRun, model_args: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     """Wrap the backend in ``acbench-agent`` when agent tasks are selected (ordinary requests
     pass through the wrapper unchanged), so one call evaluates every capability."""
     from acbench_tasks.agentboard.lm import MODEL_NAME
 
-    if run.model == MODEL_NAME or not needs_agent(run.tasks):
+    if run.model == MODEL_NAME or not needs_agent(list(run.tasks)):
         return run.model, model_args
     logger.info("agent tasks selected: wrapping %s in %s", run.model, MODEL_NAME)
     return MODEL_NAME, {"model": run.model, **model_args}

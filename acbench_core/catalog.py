@@ -12,7 +12,7 @@ as ``acbench_longcontext`` gather benchmarks of one capability.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from acbench_core.data_sources import DataSpec
@@ -38,6 +38,8 @@ class Benchmark:
     title: str  # display name (model cards, reports)
     capability: str
     prefixes: tuple[str, ...]  # lm-eval task/group names of this benchmark start with these
+    #: The lm-eval group (or single task) that runs the whole benchmark, if there is one.
+    lm_eval_name: str | None
     headline_metric: str  # the paper's number
     secondary_metrics: tuple[str, ...] = ()
     #: Upstream data per task-name prefix (the longest matching prefix wins); empty for
@@ -105,6 +107,7 @@ BENCHMARKS: tuple[Benchmark, ...] = (
         title="WorfBench",
         capability=WORKFLOW,
         prefixes=("acbench_workflow",),
+        lm_eval_name="acbench_workflow",
         headline_metric="node_f1",
         secondary_metrics=("graph_f1", "parse_rate"),
         data={"acbench_workflow": WORFBENCH_DATA},
@@ -114,6 +117,7 @@ BENCHMARKS: tuple[Benchmark, ...] = (
         title="T-Eval",
         capability=TOOL_USE,
         prefixes=("acbench_teval", "acbench_tool"),
+        lm_eval_name="acbench_tool",
         headline_metric="score",
         secondary_metrics=("parse_rate",),
         data={"acbench_teval": TEVAL_DATA},
@@ -123,6 +127,7 @@ BENCHMARKS: tuple[Benchmark, ...] = (
         title="BFCL",
         capability=TOOL_USE,
         prefixes=("acbench_bfcl",),
+        lm_eval_name="acbench_bfcl",
         headline_metric="accuracy",
         secondary_metrics=("decoded",),
         data={"acbench_bfcl": BFCL_DATA},
@@ -132,6 +137,7 @@ BENCHMARKS: tuple[Benchmark, ...] = (
         title="LongBench",
         capability=LONG_CONTEXT,
         prefixes=("acbench_longbench",),
+        lm_eval_name="acbench_longbench",
         headline_metric="score",
         data={"acbench_longbench": LONGBENCH_DATA},
     ),
@@ -140,6 +146,7 @@ BENCHMARKS: tuple[Benchmark, ...] = (
         title="LongGenBench",
         capability=LONG_CONTEXT,
         prefixes=("acbench_longgenbench",),
+        lm_eval_name=None,
         headline_metric="score",
         secondary_metrics=("answered",),
         data={"acbench_longgenbench_gsm8k": GSM8K_DATA, "acbench_longgenbench_mmlu": MMLU_DATA},
@@ -149,6 +156,7 @@ BENCHMARKS: tuple[Benchmark, ...] = (
         title="Needle in a haystack",
         capability=LONG_CONTEXT,
         prefixes=("acbench_niah",),
+        lm_eval_name="acbench_niah",
         headline_metric="score",
     ),
     Benchmark(
@@ -156,6 +164,7 @@ BENCHMARKS: tuple[Benchmark, ...] = (
         title="Real-world agents",
         capability=REAL_WORLD,
         prefixes=("acbench_realworld",),
+        lm_eval_name="acbench_realworld",
         headline_metric="progress_rate",
         secondary_metrics=("success_rate", "grounding_accuracy"),
         needs_agent=True,
@@ -190,7 +199,7 @@ def capability_of(task: str) -> str | None:
     return entry.capability if entry else None
 
 
-def needs_agent(tasks: list[str] | tuple[str, ...]) -> bool:
+def needs_agent(tasks: Iterable[str]) -> bool:
     """Whether any of ``tasks`` plays agent episodes (the whole suite or an agent benchmark)."""
     for task in tasks:
         entry = benchmark_of(task)

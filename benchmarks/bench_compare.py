@@ -14,7 +14,9 @@ from pathlib import Path
 
 import numpy as np
 
-from acbench.compare import compare_runs, load_run, paired_bootstrap
+from acbench_core.bootstrap import paired_bootstrap
+from acbench_core.comparison import compare_runs
+from acbench_core.results import load_run
 
 TASKS, DOCS, RESAMPLES = 7, 1000, 10_000
 TARGET_S = 2.0

@@ -20,25 +20,15 @@ from typing import Any
 
 import yaml
 
-from acbench.compare import Row, Run, compare_runs
+from acbench_core.catalog import benchmark_of
+from acbench_core.comparison import Row, compare_runs
+from acbench_core.results import Run, partial_reason
 from hub_publish.checkpoint import Compression
 
 SOURCE_NAME = "ACBench"
 SECTIONS = ("compression", "results", "energy", "reproduce")
 EVAL_RESULTS_FILE = ".eval_results/acbench.yaml"
 
-#: Hub dataset and display name of each ACBench task family (prefix → (dataset id, name)).
-#: ``None``: generated data (NIAH) or interactive environments, with no dataset to link to.
-BENCHMARKS: dict[str, tuple[str | None, str]] = {
-    "acbench_workflow_": ("zjunlp/WorFBench_test", "WorfBench"),
-    "acbench_teval_": ("lovesnowbest/T-Eval", "T-Eval"),
-    "acbench_bfcl_": ("gorilla-llm/Berkeley-Function-Calling-Leaderboard", "BFCL"),
-    "acbench_longbench_": ("THUDM/LongBench", "LongBench"),
-    "acbench_longgenbench_gsm8k": ("openai/gsm8k", "LongGenBench GSM8K"),
-    "acbench_longgenbench_mmlu": ("cais/mmlu", "LongGenBench MMLU"),
-    "acbench_niah": (None, "Needle in a haystack"),
-    "acbench_realworld_": (None, "Real-world agents"),
-}
 _MARKER = "<!-- acbench:{edge} {name} -->"
 
 
@@ -56,30 +46,19 @@ class CardFiles:
 
 
 def benchmark(run: Run, task: str) -> tuple[str | None, str, str]:
-    """(Hub dataset id or None, display name, subset) of a task."""
-    for prefix, (dataset, name) in BENCHMARKS.items():
-        if task.startswith(prefix):
-            subset = task[len(prefix) :] if prefix.endswith("_") else task.split("_")[-1]
-            return dataset, name, subset or "default"
+    """(Hub dataset id or None, display name, subset) of a task: from the task catalog for
+    ACBench tasks (no dataset for generated data and interactive environments), else from the
+    task's lm-eval config."""
+    entry = benchmark_of(task)
+    if entry is not None:
+        prefix = max((p for p in entry.prefixes if task.startswith(p)), key=len)
+        data = entry.data_for(task)
+        subset = task[len(prefix) :].lstrip("_") or "default"
+        return (data.hub_repo if data else None), entry.title, subset
     config = (run.data.get("configs") or {}).get(task) or {}
     dataset = config.get("dataset_path") if isinstance(config.get("dataset_path"), str) else None
     subset = config.get("dataset_name") or "default"
     return dataset, task, str(subset)
-
-
-def partial_reason(run: Run, task: str) -> str | None:
-    """Why a task's score is not a full-benchmark score (sample data or ``--limit``), or None."""
-    config = (run.data.get("configs") or {}).get(task) or {}
-    metadata = config.get("metadata") if isinstance(config.get("metadata"), dict) else {}
-    if metadata.get("data_source") == "sample":
-        return "bundled sample data"
-    counts = (run.data.get("n-samples") or {}).get(task) or {}
-    if counts.get("effective") is not None and counts.get("original") not in (
-        None,
-        counts.get("effective"),
-    ):
-        return f"{counts['effective']} of {counts['original']} samples (--limit)"
-    return None
 
 
 def _leaf_rows(rows: list[Row]) -> list[Row]:

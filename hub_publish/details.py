@@ -21,7 +21,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from acbench.compare import RESULTS_RE, load_run
+from acbench_core.results import RESULTS_RE, load_run
 
 
 def _unsanitize(record: dict[str, Any]) -> dict[str, Any]:
@@ -92,7 +92,7 @@ def push_details(
     from huggingface_hub import get_token
     from lm_eval.loggers import EvaluationTracker
 
-    from hub_publish.publish import PublishError
+    from hub_publish.errors import PublishError
 
     if details_repo.count("/") != 1:
         raise PublishError(f"--details-repo must be <namespace>/<name>, got {details_repo!r}")

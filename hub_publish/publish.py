@@ -22,18 +22,15 @@ from typing import Any
 
 import yaml
 
-from acbench.compare import CompareError, Run, load_run, merge_results
+from acbench_core.results import ResultsError, Run, load_run, merge_results
 from hub_publish.card import EVAL_RESULTS_FILE, CardFiles, build_card
 from hub_publish.checkpoint import read_compression
+from hub_publish.errors import PublishError
 
 logger = logging.getLogger(__name__)
 
 #: Never uploaded from a checkpoint folder: our rendered README replaces its README.
 SKIPPED = ("README.md", ".git", ".cache", ".huggingface")
-
-
-class PublishError(RuntimeError):
-    """Publishing cannot go on; the message says why and what to do (never the token)."""
 
 
 @dataclass
@@ -269,7 +266,7 @@ def publish(
     try:
         run = load_results(results)
         base = load_results(base_results) if base_results else None
-    except CompareError as err:
+    except ResultsError as err:
         raise PublishError(str(err)) from None
     target = revision or "main"
 

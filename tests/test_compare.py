@@ -15,19 +15,16 @@ import pytest
 from results_fixtures import LEADERBOARD_DATE, write_leaderboard_run, write_run
 
 from acbench.cli import main
-from acbench.compare import (
-    CompareError,
+from acbench.compare.formats import format_csv, format_markdown, format_table
+from acbench_core.bootstrap import paired_bootstrap
+from acbench_core.comparison import (
     Row,
     compare_runs,
-    format_csv,
-    format_markdown,
-    format_table,
-    load_run,
-    paired_bootstrap,
     paired_differences,
     recovery,
     relative_drop,
 )
+from acbench_core.results import ResultsError, load_run
 
 SMOL = "HuggingFaceTB/SmolLM2-135M-Instruct"
 
@@ -184,17 +181,17 @@ def test_folder_of_several_runs_is_merged_newest_first(tmp_path: Path) -> None:
 
 
 def test_bad_inputs_are_clear_errors(tmp_path: Path) -> None:
-    with pytest.raises(CompareError, match="no such file"):
+    with pytest.raises(ResultsError, match="no such file"):
         load_run(tmp_path / "missing" / "deeper" / "x.json")
     (tmp_path / "empty").mkdir()
-    with pytest.raises(CompareError, match="no lm-eval results"):
+    with pytest.raises(ResultsError, match="no lm-eval results"):
         load_run(tmp_path / "empty")
     bad = tmp_path / "results_2026-01-01T00-00-00.json"
     bad.write_text("{not json")
-    with pytest.raises(CompareError, match="not a readable JSON"):
+    with pytest.raises(ResultsError, match="not a readable JSON"):
         load_run(bad)
     bad.write_text(json.dumps({"scores": 1}))
-    with pytest.raises(CompareError, match="not an lm-eval results"):
+    with pytest.raises(ResultsError, match="not an lm-eval results"):
         load_run(bad)
     assert main(["compare", str(bad), str(bad)]) == 2
 

@@ -331,7 +331,7 @@ def test_user_recipe_file(tiny_llama: Path, tmp_path: Path) -> None:
 
 
 def test_magnitude_mask_by_hand() -> None:
-    from compressors.methods.magnitude import magnitude_mask
+    from compressors.methods.common import magnitude_mask
 
     weight = torch.tensor([[1.0, -4.0, 2.0, 3.0], [0.5, 0.1, -0.2, 9.0]])
     keep = magnitude_mask(weight, 0.5, 2, 4)

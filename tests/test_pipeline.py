@@ -19,11 +19,11 @@ import acbench.analysis.runner
 import acbench.evaluate
 import compressors.pipeline
 from acbench.cli import main
-from acbench.compare import CAPABILITIES
 from acbench.evaluate import EvaluationResult, EvaluationRun
 from acbench.pipeline import ConfigError, Study, load_config, parse_config, run_pipeline
 from acbench.pipeline.cli import DEMO_CONFIG
 from acbench.pipeline.runner import MANIFEST_FILE, STATE_FILE, fingerprint, read_state
+from acbench_core.catalog import capability_of
 
 SCORES = {"base": [1.0, 1.0, 0.0, 1.0], "rtn-w4a16": [1.0, 0.0, 0.0, 1.0]}
 
@@ -283,12 +283,7 @@ def test_demo_config_covers_all_four_capabilities_offline() -> None:
     assert config.model == "acbench:smollm2"
     assert len([v for v in config.variants if v.preset]) == 2
     assert config.evaluate.data_source == "sample"
-    covered = {
-        label
-        for task in config.evaluate.tasks
-        for prefix, label in CAPABILITIES.items()
-        if task.startswith(prefix)
-    }
+    covered = {capability_of(task) for task in config.evaluate.tasks}
     assert covered == {"workflow", "tool use", "long context", "real-world"}
     assert config.publish is not None and config.publish.dry_run
     for variant in config.variants:  # offline calibration data only
@@ -325,8 +320,8 @@ def test_task_limits_reach_the_evaluation(tmp_path: Path, monkeypatch) -> None:
 def test_capability_table_by_hand(tmp_path: Path) -> None:
     from rich.console import Console
 
-    from acbench.compare import load_run
     from acbench.pipeline.runner import capability_table
+    from acbench_core.results import load_run
 
     base = write_run(tmp_path / "b", "base", {"acbench_niah": {"score": [1.0, 0.5]}})
     variant = write_run(tmp_path / "v", "v", {"acbench_niah": {"score": [0.5, 0.25]}})

@@ -161,7 +161,8 @@ def test_cli_explains_unavailable_data_in_one_line(tmp_path):
 
 
 def test_agent_tasks_are_wrapped_in_acbench_agent():
-    from acbench.evaluate import EvaluationRun, _with_agent, needs_agent
+    from acbench.evaluate import EvaluationRun, _with_agent
+    from acbench_core.catalog import needs_agent
 
     assert needs_agent(["acbench"]) and needs_agent(["acbench_realworld"])
     assert needs_agent(["acbench_workflow", "acbench_realworld_pddl"])

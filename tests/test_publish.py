@@ -13,7 +13,7 @@ import yaml
 from results_fixtures import write_run
 
 from acbench.cli import main
-from acbench.compare import load_run
+from acbench_core.results import load_run
 from hub_publish.card import EVAL_RESULTS_FILE, build_card, merge_body
 from hub_publish.checkpoint import read_compression
 from hub_publish.publish import PublishError, checkpoint_files, publish

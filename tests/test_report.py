@@ -14,7 +14,6 @@ import pytest
 from results_fixtures import write_run
 
 from acbench.cli import main
-from acbench.compare import Run, load_run
 from acbench.report import (
     ReportError,
     build_report,
@@ -26,6 +25,7 @@ from acbench.report import (
     pareto_front,
     top_level_entries,
 )
+from acbench_core.results import Run, load_run
 
 # Per-sample headline values. Base: workflow group = size-weighted mean of os (0.5) and wikihow
 # (0.75) = 0.625, long context = niah 0.75 -> overall 0.6875. Variant: os 0.25, wikihow 0.625 ->

@@ -178,8 +178,8 @@ def _compress_step(study: Study, variant: Variant) -> Step:
     folder = study.checkpoint_dir(variant)
 
     def run() -> dict[str, Any]:
-        from compressors.cli import ProgressDisplay, library_bars_hidden, quiet_libraries
         from compressors.pipeline import compress
+        from compressors.progress import ProgressDisplay, library_bars_hidden, quiet_libraries
 
         if not logger.isEnabledFor(logging.INFO):  # `acbench -v run` shows them
             quiet_libraries()
@@ -328,7 +328,8 @@ def _compare_step(study: Study, state: dict[str, Any], say: Callable[[str], None
     variants = [v.label for v in study.config.variants]
 
     def run() -> dict[str, Any]:
-        from acbench.compare import compare_runs, format_csv, format_markdown
+        from acbench.compare.formats import format_csv, format_markdown
+        from acbench_core.comparison import compare_runs
 
         runs = _load_runs(study, state)
         say(capability_table(runs))
@@ -454,7 +455,7 @@ def capability_table(runs: dict[str, Any]) -> Any:
 
 def _load_runs(study: Study, state: dict[str, Any]) -> dict[str, Any]:
     """Label -> compare.Run for every evaluated run, base first."""
-    from acbench.compare import load_run
+    from acbench_core.results import load_run
 
     runs = {}
     for label in study.labels:

@@ -1,7 +1,7 @@
 """``build_report``: one folder of runs in, ``report.md`` + ``report.html`` + PNGs out.
 
 The steps: collect the runs (:mod:`.runs`), compute their numbers (:mod:`.scores`, with the
-per-task drops and bootstrap CIs of :func:`acbench.compare.compare_runs`), draw the plots
+per-task drops and bootstrap CIs of :func:`acbench_core.comparison.compare_runs`), draw the plots
 (:mod:`.plots`, NIAH heatmaps by :mod:`acbench_tasks.niah.heatmap`), render (:mod:`.render`).
 A plot whose data is missing is replaced by a one-line note, never an error.
 """
@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from acbench.compare import Row, compare_runs
 from acbench.report import plots
 from acbench.report.render import (
     Block,
@@ -34,10 +33,13 @@ from acbench.report.scores import (
     overall_score,
     pareto_front,
 )
+from acbench_core.catalog import benchmark
+from acbench_core.comparison import Row, compare_runs
 
 logger = logging.getLogger(__name__)
 
-NIAH_TASK = "acbench_niah"
+#: The task whose per-sample log draws the Needle-in-a-Haystack heatmap.
+NIAH_TASK = benchmark("niah").lm_eval_name
 
 
 @dataclass
@@ -183,7 +185,7 @@ def _facts(runs: RunSet) -> list[tuple[str, str]]:
 
 def _warnings(runs: RunSet) -> list[str]:
     """One line per run whose scores are not full-benchmark scores (sample data, --limit)."""
-    from hub_publish.card import partial_reason
+    from acbench_core.results import partial_reason
 
     warnings = []
     for entry in _evaluated(runs):

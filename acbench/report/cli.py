@@ -34,8 +34,8 @@ def add_command(commands: argparse._SubParsersAction) -> None:
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
-    from acbench.compare import CompareError
     from acbench.report import ReportError, build_report
+    from acbench_core.results import ResultsError
 
     try:
         files = build_report(
@@ -46,7 +46,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
             confidence=args.confidence,
             seed=args.seed,
         )
-    except (ReportError, CompareError) as err:
+    except (ReportError, ResultsError) as err:
         print(f"acbench: {err}", file=sys.stderr)
         return 2
     print(files.html)

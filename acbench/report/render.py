@@ -12,7 +12,8 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from acbench.compare import COLUMNS, Row, format_markdown, row_cells, table_footnote
+from acbench.compare.formats import COLUMNS, format_markdown, row_cells, table_footnote
+from acbench_core.comparison import Row
 
 TEMPLATES = Path(__file__).with_name("templates")
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from acbench.compare import RESULTS_RE, CompareError, Run, load_run
+from acbench_core.results import RESULTS_RE, ResultsError, Run, load_run
 from hub_publish.checkpoint import METADATA_FILE, read_compression
 
 logger = logging.getLogger(__name__)
@@ -132,7 +132,7 @@ def _load(entry: RunEntry) -> None:
         return
     try:
         entry.run = load_run(entry.results_dir, entry.label)
-    except CompareError as err:
+    except ResultsError as err:
         entry.missing = f"not evaluated ({err})"
         return
     if entry.model is None:

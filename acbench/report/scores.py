@@ -15,18 +15,10 @@ import math
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from acbench.compare import (
-    CAPABILITIES,
-    Run,
-    capability,
-    headline_metric,
-    higher_is_better,
-    recovery,
-)
 from acbench.energy import JOULES_PER_KWH
-
-#: The all-ACBench group: a wrapper of the capability groups, not a capability of its own.
-ALL_GROUP = "acbench"
+from acbench_core.catalog import ALL_GROUP, CAPABILITIES
+from acbench_core.comparison import recovery
+from acbench_core.results import Run, capability, headline_metric, higher_is_better
 
 
 def _number(value: Any) -> float | None:
@@ -94,9 +86,8 @@ def overall_recovery(base: Mapping[str, float], variant: Mapping[str, float]) ->
 
 def order_capabilities(labels: Iterable[str]) -> list[str]:
     """ACBench's capabilities in the paper's order, then any others alphabetically."""
-    known = list(dict.fromkeys(CAPABILITIES.values()))
     unique = set(labels)
-    return [c for c in known if c in unique] + sorted(unique - set(known))
+    return [c for c in CAPABILITIES if c in unique] + sorted(unique - set(CAPABILITIES))
 
 
 def energy_totals(results: Mapping[str, Any]) -> tuple[float | None, float | None]:

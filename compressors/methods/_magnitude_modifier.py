@@ -10,8 +10,7 @@ from llmcompressor.modifiers import Modifier
 from llmcompressor.modifiers.factory import ModifierFactory
 from pydantic import Field
 
-from compressors.methods.common import parse_mask_structure, target_modules
-from compressors.methods.magnitude import magnitude_mask
+from compressors.methods.common import magnitude_mask, parse_mask_structure, target_modules
 
 
 class OneShotMagnitudePruningModifier(Modifier):

@@ -195,3 +195,27 @@ def quant_config_groups(
             "dynamic": True,
         }
     return {"group_0": scheme}
+
+
+def magnitude_mask(weight: torch.Tensor, sparsity: float, n: int = 0, m: int = 0) -> torch.Tensor:
+    """Boolean keep-mask of ``weight`` (out x in).
+
+    Unstructured (``m == 0``): the ``round(sparsity * numel)`` smallest |w| of the whole layer
+    are pruned, exactly that many even with ties. N:M: in every run of ``m`` consecutive
+    weights of a row, the ``n`` smallest are pruned.
+    """
+    import torch
+
+    scores = weight.detach().abs().float()
+    keep = torch.ones_like(scores, dtype=torch.bool)
+    if m == 0:
+        count = round(sparsity * scores.numel())
+        if count:
+            drop = torch.topk(scores.flatten(), count, largest=False).indices
+            keep.view(-1)[drop] = False
+        return keep
+    if scores.shape[-1] % m:
+        raise ValueError(f"{n}:{m} pruning needs an input width divisible by {m}")
+    groups = scores.reshape(-1, m)
+    drop = torch.topk(groups, n, dim=-1, largest=False).indices
+    return keep.reshape(-1, m).scatter(-1, drop, False).reshape(scores.shape)
