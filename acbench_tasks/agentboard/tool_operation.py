@@ -15,7 +15,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from acbench_tasks.agentboard.tools import Tool, ToolEnvironment, normalize_answer
+from acbench_tasks.agentboard.tools.offline import Tool, ToolEnvironment, normalize_answer
 
 _CHORES = [
     "Buy milk",

@@ -16,7 +16,7 @@ import random
 from collections.abc import Mapping
 from typing import Any
 
-from acbench_tasks.agentboard.tools import Tool, ToolEnvironment, answer_matches, call_key
+from acbench_tasks.agentboard.tools.offline import Tool, ToolEnvironment, answer_matches, call_key
 
 _FIRST = [
     "Ada",

@@ -1,0 +1,159 @@
+"""One AgentBoard tool problem as an episode: AgentBoard's step, progress and success rules.
+
+The environment wraps one :class:`~.base.ToolWorld` and applies, per agent message, what
+AgentBoard's ``tasks/tool.py`` and ``environment/<tool>_env.py`` do (rules in :mod:`.rules`):
+
+1. no ``... with Action Input: ...`` → the format-error observation (not grounded; the history
+   gets an empty action);
+2. an input that is not a Python literal → ``ERROR | Exception(Parameters in action input are
+   not valid, ...)``;
+3. otherwise the tool runs; an exception becomes ``ERROR | Type(message)`` and leaves progress
+   and *done* as they were (sheet: progress is still recomputed from the grid);
+4. *done* = ``finish`` in the full action text; progress is recomputed unless the observation
+   contains ``Invalid``; success = done ∧ progress 1.0 (todo ``goal_type`` 1: ∧ final state ==
+   answer);
+5. an observation naming a network error ends the problem (:class:`ToolServiceError`), as
+   AgentBoard's task does; progress reached so far is kept.
+
+Sheet problems start with the quoted ``"SheetN"`` opened: that action and the grid it shows are
+part of the first observation block (:attr:`opening`), as AgentBoard puts them in the history.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from acbench_tasks.agentboard.base import StepResult
+from acbench_tasks.agentboard.tools import rules
+from acbench_tasks.agentboard.tools.base import ToolWorld
+from acbench_tasks.common.http_replay import ReplayMiss
+
+
+class ToolServiceError(RuntimeError):
+    """A live service failed (network): AgentBoard ends the problem here."""
+
+
+@dataclass
+class ToolProblem:
+    """The fields of an AgentBoard tool record the episode reads."""
+
+    tool: str
+    goal: str
+    subgoals: list[Any] = field(default_factory=list)
+    answer: Any = None
+    goal_type: Any = 0
+    init_config: dict[str, Any] | None = None
+
+    @classmethod
+    def from_mapping(cls, problem: Mapping[str, Any]) -> ToolProblem:
+        subgoals = problem.get("subgoals")
+        return cls(
+            tool=str(problem.get("tool", "")),
+            goal=str(problem.get("goal", "")),
+            subgoals=list(subgoals) if isinstance(subgoals, list) else [],
+            answer=problem.get("answer"),
+            goal_type=problem.get("goal_type", 0),
+            init_config=dict(problem.get("init_config") or {}),
+        )
+
+
+@dataclass(frozen=True)
+class Opening:
+    """An action taken for the agent before its first step (sheet: open the named sheet)."""
+
+    action: str
+    observation: str
+
+
+class ToolEpisode:
+    """AgentBoard's per-step logic over one tool world (no prompt, no model)."""
+
+    def __init__(self, problem: ToolProblem, world: ToolWorld, *, step_delay_s: float = 0.0):
+        self.problem = problem
+        self.world = world
+        self.step_delay_s = step_delay_s
+        self.progress = 0.0
+        self.done = False
+        self.success = False
+        self.opening: Opening | None = None
+        self.last_history_action = ""
+        self._gold_grid = rules.sheet_answer(problem.answer) if problem.tool == "sheet" else None
+
+    # ------------------------------------------------------------------ lifecycle
+    def reset(self) -> str:
+        """Set the service up; the first observation (sheet: with the opened sheet)."""
+        self.world.start()
+        first = rules.first_observation(self.problem.tool)
+        opener = getattr(self.world, "open_for_goal", None)
+        if opener is not None:
+            action, observation = opener(self.problem.goal)
+            self.opening = Opening(action, observation)
+            first = f"{first}\nAction: {action}\nObservation: {observation}"
+        return first
+
+    def close(self) -> None:
+        self.world.close()
+
+    # ------------------------------------------------------------------ steps
+    def _recompute(self, observation: str) -> None:
+        if not rules.updates_progress(observation):
+            return
+        if self._gold_grid is not None:
+            value = rules.sheet_match_score(self.world.current_grid(), self._gold_grid)
+        else:
+            value = rules.subgoal_progress(
+                self.problem.tool, self.problem.subgoals, self.world.subgoals()
+            )
+        self.progress = max(self.progress, value)
+
+    def step(self, message: str) -> StepResult:
+        if self.step_delay_s > 0:
+            time.sleep(self.step_delay_s)
+        split = rules.split_action(str(message).strip())
+        if split is None:
+            self.last_history_action = ""
+            return StepResult(rules.FORMAT_ERROR, False, self.progress, False)
+        name, action_input = split
+        self.last_history_action = rules.history_action(name, action_input)
+        try:
+            params = rules.parse_action_input(action_input)
+        except rules.ActionInputError as err:
+            return StepResult(rules.error_observation(Exception(str(err))), False, self.progress)
+        try:
+            observation = self.world.run(name, params)
+        except ReplayMiss:
+            raise
+        except Exception as err:  # AgentBoard: any tool exception is the observation
+            observation = rules.error_observation(err)
+            if self._gold_grid is not None:
+                self._recompute(observation)
+            self._stop_on_network_error(observation)
+            return StepResult(observation, False, self.progress, self.done)
+        self.done = rules.is_done(rules.action_text(name, action_input), self.problem.tool)
+        self._recompute(observation)
+        self._stop_on_network_error(observation)
+        if self.done:
+            self.success = self._judge()
+        return StepResult(
+            observation, rules.is_valid_observation(observation), self.progress, self.done
+        )
+
+    def _stop_on_network_error(self, observation: str) -> None:
+        if rules.contains_network_error(observation):
+            raise ToolServiceError(f"{self.problem.tool}: {observation}")
+
+    def _judge(self) -> bool:
+        status = None
+        if self.problem.tool == "todo" and self.problem.goal_type == 1:
+            status = self.world.final_status()
+        return rules.is_success(
+            self.done,
+            self.progress,
+            tool=self.problem.tool,
+            goal_type=self.problem.goal_type,
+            final_status=status,
+            answer=self.problem.answer,
+        )
