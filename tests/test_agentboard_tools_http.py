@@ -94,6 +94,7 @@ def test_record_then_replay_gives_the_same_answers_in_order(tmp_path):
         assert replay.get("https://svc.test/count", params={"ok": "True"}).json()["n"] == 2
         assert replay.get("https://svc.test/missing").text == missing.text
         assert replay.delete("https://svc.test/item/1").status_code == deleted.status_code == 204
+        assert replay.unserved() == 0
         with pytest.raises(ReplayMiss, match="call 3"):
             replay.get("https://svc.test/count", params={"ok": True})
         with pytest.raises(ReplayMiss, match="http_record_dir"):

@@ -271,6 +271,10 @@ class HttpClient:
             self.cassette, {"version": CASSETTE_VERSION, "interactions": self._recorded}
         )
 
+    def unserved(self) -> int:
+        """Recorded answers a replay has not handed out (0 when it followed the recording)."""
+        return sum(len(answers) - self._served[key] for key, answers in self._answers.items())
+
     def close(self) -> None:
         if self._client is not None:
             self._client.close()
