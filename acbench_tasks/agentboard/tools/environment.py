@@ -21,12 +21,13 @@ part of the first observation block (:attr:`opening`), as AgentBoard puts them i
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from acbench_tasks.agentboard.base import StepResult
+from acbench_tasks.agentboard.base import Environment, StepResult
 from acbench_tasks.agentboard.tools import rules
 from acbench_tasks.agentboard.tools.base import ToolWorld
 from acbench_tasks.common.http_replay import ReplayMiss
@@ -157,3 +158,110 @@ class ToolEpisode:
             final_status=status,
             answer=self.problem.answer,
         )
+
+
+# ----------------------------------------------------------------------------- environment
+def build_world(problem: Mapping[str, Any]) -> ToolWorld:
+    """The tool world of one AgentBoard problem, from its ``runtime`` settings and the keys."""
+    from acbench_tasks.agentboard.tools import config
+    from acbench_tasks.agentboard.tools.academia import AcademiaWorld
+    from acbench_tasks.agentboard.tools.google_auth import ServiceAccountToken
+    from acbench_tasks.agentboard.tools.movie import MovieWorld
+    from acbench_tasks.agentboard.tools.sheet import SheetWorld
+    from acbench_tasks.agentboard.tools.todo import TodoWorld
+    from acbench_tasks.agentboard.tools.weather import WeatherWorld
+
+    tool = str(problem.get("tool", ""))
+    runtime = dict(problem.get("runtime") or {})
+    names = list(runtime.get("action_names") or [])
+    if tool == "academia":
+        return AcademiaWorld(runtime["data_root"], names)
+    http_settings = config.HttpSettings(runtime.get("http_mode", "live"), runtime.get("http_dir"))
+    replay = http_settings.mode == "replay"
+    init = dict(problem.get("init_config") or {})
+
+    def key(names_of_key: tuple[str, ...]) -> str:
+        value = config.first_env(names_of_key)
+        if value is None and not replay:
+            raise RuntimeError(f"{tool}: set {' or '.join(names_of_key)} (see the README)")
+        return value or ""
+
+    http = http_settings.client(str(runtime.get("env_key", "")), tool, problem.get("id"))
+    if tool == "weather":
+        return WeatherWorld(http, init.get("current_date"), init.get("current_location"), names)
+    if tool == "movie":
+        return MovieWorld(http, token=key(config.MOVIE_KEYS), action_names=names)
+    if tool == "todo":
+        return TodoWorld(
+            http,
+            key(config.TODO_KEYS),
+            runtime.get("todo_projects") or [],
+            current_date=init.get("current_date"),
+            current_location=init.get("current_location"),
+            action_names=names,
+            retry_delay_s=0.0 if replay else 10.0,
+        )
+    if tool == "sheet":
+        token = None
+        if not replay:
+            path = runtime.get("sheet_credentials") or config.sheet_credentials({})
+            if not path:
+                raise RuntimeError("sheet: set sheet_credentials or GOOGLE_SHEETS_CREDENTIALS")
+            token = ServiceAccountToken(path)
+        return SheetWorld(
+            http,
+            token,
+            share_with=runtime.get("sheet_share_with") or os.environ.get(config.SHEET_EMAIL_ENV),
+            folder_id=runtime.get("sheet_folder_id"),
+            action_names=names,
+            pause_s=0.0 if replay else 0.2,
+        )
+    raise ValueError(f"unknown AgentBoard tool {tool!r}")
+
+
+class AgentBoardToolEnvironment(Environment):
+    """One AgentBoard tool problem (Tool-Query or Tool-Operation) as an :class:`Environment`.
+
+    ``success`` and ``history_action`` (what the last step adds to the agent's history: the
+    normalised action, or ``""`` after a format error) follow AgentBoard's tool task.
+    """
+
+    name = "agentboard_tool"
+
+    def __init__(self, problem: Mapping[str, Any]) -> None:
+        super().__init__(problem)
+        self.tool_problem = ToolProblem.from_mapping(problem)
+        runtime = dict(problem.get("runtime") or {})
+        self._prompt = dict(runtime.get("prompt") or {})
+        delay = runtime.get("step_delay_s", 0.0)
+        self.episode = ToolEpisode(
+            self.tool_problem, build_world(problem), step_delay_s=float(delay or 0.0)
+        )
+
+    @classmethod
+    def problems(cls, problem_set: str, metadata: Mapping[str, Any]) -> list[dict[str, Any]]:
+        raise ValueError("AgentBoard tool problems come from the tool_query/tool_operation tasks")
+
+    def instruction(self) -> str:
+        return str(self._prompt.get("instruction", ""))
+
+    def examples(self) -> str:
+        examples = self._prompt.get("examples", "")
+        return "\n".join(examples) if isinstance(examples, list) else str(examples)
+
+    @property
+    def success(self) -> bool:
+        return self.episode.success
+
+    @property
+    def history_action(self) -> str:
+        return self.episode.last_history_action
+
+    def reset(self) -> str:
+        return self.episode.reset()
+
+    def step(self, action: str) -> StepResult:
+        return self.episode.step(action)
+
+    def close(self) -> None:
+        self.episode.close()

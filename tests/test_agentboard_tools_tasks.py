@@ -1,0 +1,171 @@
+"""Tool selection, keys and opt-ins, and AgentBoard tool problems played as episodes."""
+
+from __future__ import annotations
+
+import logging
+
+import httpx
+import pytest
+from agentboard_tools_data import PAPER_ATTRS, movie_cassette, write_academia
+
+from acbench_tasks.agentboard.runner import EpisodeConfig, run_episodes
+from acbench_tasks.agentboard.tools import config
+from acbench_tasks.agentboard.tools.environment import AgentBoardToolEnvironment
+from acbench_tasks.agentboard.tools.problems import tool_problems
+
+KEY_VARS = (*config.MOVIE_KEYS, *config.TODO_KEYS, config.TODO_OPT_IN_ENV,
+            config.SHEET_CREDENTIALS_ENV, config.SHEET_EMAIL_ENV)  # fmt: skip
+NAMES = {"academia": ["loadPaperNet", "paperNodeCheck", "check_valid_actions", "finish"]}
+
+
+@pytest.fixture(autouse=True)
+def clean_environment(monkeypatch):
+    for name in KEY_VARS:
+        monkeypatch.delenv(name, raising=False)
+
+    def refuse(self, request):
+        raise AssertionError(f"network used: {request.url}")
+
+    monkeypatch.setattr(httpx.HTTPTransport, "handle_request", refuse)
+
+
+def record(tool: str, ident: int, **info) -> dict:
+    return {
+        "task": "tool-query",
+        "id": ident,
+        "goal": f"question {ident} for {tool}",
+        "subgoals": ["PaperNet is loaded.", PAPER_ATTRS, 2021],
+        "difficulty": "easy",
+        "additional_info": {"answer": 2021, "init_config": None, "goal_type": 0, "tool": tool,
+                            **info},
+    }  # fmt: skip
+
+
+QUERY = [record("academia", 0), record("academia", 1), record("weather", 2), record("movie", 3)]
+OPERATION = [record("todo", 0), record("sheet", 1), record("todo", 2)]
+
+
+def plan(env_key, records, metadata, root):
+    return tool_problems(env_key, records, metadata, data_root=root, action_names=NAMES)
+
+
+def test_tools_can_be_selected_alone_and_run_with_no_key(tmp_path, caplog):
+    root = write_academia(tmp_path)
+    with caplog.at_level(logging.WARNING):
+        problems = plan("tool-query", QUERY, {"tools": ["academia"]}, root)
+    assert [(p["tool"], p["id"]) for p in problems] == [("academia", "0"), ("academia", "1")]
+    assert problems[0]["runtime"]["data_root"] == str(root)
+    assert problems[0]["answer"] == 2021 and problems[0]["env"] == "tool_query"
+    assert "running 2 of 4 problems (academia 2)" in caplog.text
+    with pytest.raises(config.ToolConfigError, match="unknown tool"):
+        plan("tool-query", QUERY, {"tools": ["todo"]}, root)
+    assert config.selected_tools("tool-query", {"tools": "movie, academia"}) == (
+        "academia",
+        "movie",
+    )
+
+
+def test_a_missing_key_skips_that_tool_with_one_line(tmp_path, caplog):
+    root = write_academia(tmp_path)
+    with caplog.at_level(logging.WARNING):
+        problems = plan("tool-query", QUERY, {}, root)
+    assert [p["tool"] for p in problems] == ["academia", "academia", "weather"]
+    skipped = [r.message for r in caplog.records if "skipping" in r.message]
+    assert skipped == [
+        "tool-query: skipping the 1 movie problems: movie needs a TMDB API read access token "
+        "in TMDB_TOKEN (or MOVIE_KEY)"
+    ]
+    assert "running 3 of 4 problems (academia 2, weather 1)" in caplog.text
+    # without the data, academia is skipped too (and nothing is unpickled)
+    caplog.clear()
+    with caplog.at_level(logging.WARNING):
+        assert [p["tool"] for p in plan("tool-query", QUERY, {}, tmp_path / "none")] == ["weather"]
+    assert "academia needs paper_net.pkl" in caplog.text
+
+
+def test_keys_are_read_but_never_written(tmp_path, monkeypatch, caplog):
+    monkeypatch.setenv("MOVIE_KEY", "tmdb-SECRET-xyz")
+    with caplog.at_level(logging.DEBUG):
+        problems = plan("tool-query", QUERY, {"tools": ["movie"]}, None)
+    assert [p["tool"] for p in problems] == ["movie"]
+    assert "tmdb-SECRET-xyz" not in str(problems) and "tmdb-SECRET-xyz" not in caplog.text
+
+
+def test_todo_needs_key_and_explicit_opt_in(tmp_path, monkeypatch, caplog):
+    monkeypatch.setenv("TODO_KEY", "todo-SECRET")
+    credential = tmp_path / "credential.json"
+    credential.write_text("{}")
+    with caplog.at_level(logging.WARNING):
+        problems = plan("tool-operation", OPERATION, {"sheet_credentials": str(credential)}, None)
+    assert [p["tool"] for p in problems] == ["sheet"]
+    assert "todo resets the whole Todoist account before each problem; opt in" in caplog.text
+    assert problems[0]["runtime"]["step_delay_s"] == config.SHEET_STEP_DELAY_S
+    caplog.clear()
+    with caplog.at_level(logging.WARNING):
+        problems = plan("tool-operation", OPERATION, {"todo_reset_account": True}, None)
+    assert [p["tool"] for p in problems] == ["todo", "todo"]
+    assert "RESETS the Todoist account of the token before each of its 2 todo problems" in (
+        caplog.text
+    )
+    assert "skipping the 1 sheet problems: sheet needs a Google service account key" in caplog.text
+    assert "todo-SECRET" not in caplog.text
+
+
+def test_replay_needs_no_key_and_no_opt_in(tmp_path, caplog):
+    metadata = {"http_replay_dir": str(tmp_path)}
+    problems = plan("tool-operation", OPERATION, metadata, None)
+    assert [p["tool"] for p in problems] == ["todo", "sheet", "todo"]
+    assert problems[1]["runtime"]["step_delay_s"] == 0.0
+    assert problems[1]["runtime"]["http_mode"] == "replay"
+    with pytest.raises(config.ToolConfigError, match="not both"):
+        plan("tool-operation", OPERATION, {**metadata, "http_record_dir": "x"}, None)
+
+
+def scripted(actions):
+    """A generate function that plays one fixed action list per prompt position."""
+    steps = iter(actions)
+
+    def generate(prompts, gen_kwargs):
+        return [next(steps) for _ in prompts]
+
+    return generate
+
+
+def test_academia_problem_played_by_the_runner(tmp_path):
+    root = write_academia(tmp_path)
+    (problem,) = plan("tool-query", QUERY[:1], {}, root)
+    problem["subgoals"] = ["PaperNet is loaded.", PAPER_ATTRS, 12]
+    actions = [
+        "loadPaperNet with Action Input: {}",
+        "paperNodeCheck with Action Input: {'node': 'Deep Nets'}",
+        "finish with Action Input: {'answer': 12}",
+    ]
+    (result,) = run_episodes(
+        [problem], scripted(actions), EpisodeConfig(), make_env=AgentBoardToolEnvironment
+    )
+    assert [round(s.progress, 4) for s in result.steps] == [0.3333, 0.6667, 1.0]
+    assert result.success and result.progress_rate == 1.0 and result.error is None
+
+
+def test_movie_problem_replayed_from_a_recording_folder(tmp_path):
+    gold = [[{"id": 27205, "title": "Inception"}], "Christopher Nolan"]
+    folder = tmp_path / "recordings"
+    movie_cassette(folder / "tool-query" / "movie" / "3.json")
+    (problem,) = plan(
+        "tool-query", QUERY, {"tools": ["movie"], "http_replay_dir": str(folder)}, None
+    )
+    problem["subgoals"] = gold
+    env = AgentBoardToolEnvironment(problem)
+    env.reset()
+    first = env.step("get_search_movie with Action Input: {'movie_name': 'Inception'}")
+    assert first.progress == 0.5 and env.history_action.startswith("get_search_movie with")
+    bad = env.step("get_search_movie {'movie_name': 'Inception'}")
+    assert not bad.valid and env.history_action == ""
+    last = env.step("finish with Action Input: {'answer': 'Christopher Nolan'}")
+    assert last.done and last.progress == 1.0 and env.success
+    env.close()
+    # a problem whose recording is missing ends alone, with an error, when the runner plays it
+    other = {**problem, "id": "404"}
+    (result,) = run_episodes([other], scripted([]), EpisodeConfig(),
+                             make_env=AgentBoardToolEnvironment)  # fmt: skip
+    assert result.error is not None and "no recorded HTTP responses" in result.error
