@@ -421,3 +421,47 @@ def test_a_recorded_live_run_replays_to_the_same_scores(tmp_path):
         episode.close()
     assert runs[0] == runs[1]
     assert runs[0][0][-1] == (0.75, True, True)  # the current date was never asked for
+
+
+@pytest.mark.parametrize("gspread", [5, 6])
+def test_sheet_formulas_as_each_gspread_sends_them(gspread):
+    from agentboard_tools_data import BOOK, SHEET3_ID, sheets_metadata, values_reply
+
+    sent = []
+
+    def sheets(request: httpx.Request) -> httpx.Response:
+        body = request.content and __import__("json").loads(request.content)
+        sent.append((request.method, request.url.path.rsplit("/", 1)[-1], body))
+        if request.url.path.endswith("values:batchUpdate"):
+            target = body["data"][0]["range"]
+            if "=" in target:  # the formula sent as the range (gspread 6)
+                error = {"code": 400, "message": f"Unable to parse range: {target}",
+                         "status": "INVALID_ARGUMENT"}  # fmt: skip
+                return httpx.Response(400, json={"error": error})
+            return httpx.Response(200, json={"spreadsheetId": "x"})
+        if request.url.path.endswith("values:batchGet"):
+            return httpx.Response(200, json=values_reply([["a", "1"], ["b", "2"]]))
+        if request.url.path.endswith(":batchUpdate"):
+            return httpx.Response(200, json={"spreadsheetId": "x", "replies": [{}]})
+        return httpx.Response(200, json=sheets_metadata())
+
+    world = SheetWorld(HttpClient("live", transport=httpx.MockTransport(sheets)), gspread=gspread)
+    world.spreadsheet_id = BOOK.rsplit("/", 1)[-1]
+    world.sheet = {"sheetId": SHEET3_ID, "title": "Sheet3"}
+    params = {"start_position": "B1", "end_position": "B2", "result_position": "C1",
+              "operator": "SUM"}  # fmt: skip
+    shown = world.run("update_cell_by_formula", params)
+    writes = [body for method, path, body in sent if path == "values:batchUpdate"]
+    if gspread == 5:
+        assert writes[0]["data"][0] == {"range": "'Sheet3'!C1", "values": [["=SUM(B1:B2)"]]}
+        assert shown == "[['a', '1'], ['b', '2']]"
+    else:
+        assert writes[0]["data"][0] == {"range": "'Sheet3'!=SUM(B1:B2)", "values": "C1"}
+        assert shown.startswith("APIError({'code': 400, 'message': \"Unable to parse range")
+        sent.clear()
+        shown = world.run("get_value_by_formula", {"start_position": "B1", "end_position": "B2",
+                                                    "operator": "SUM"})  # fmt: skip
+        batch = [body["requests"][0] for m, path, body in sent if path.endswith(":batchUpdate")
+                 and "requests" in body]  # fmt: skip
+        assert [next(iter(r)) for r in batch] == ["insertDimension"]  # scratch column stays
+        assert shown.startswith("APIError(")

@@ -215,6 +215,7 @@ def build_world(problem: Mapping[str, Any]) -> ToolWorld:
             folder_id=runtime.get("sheet_folder_id"),
             action_names=names,
             pause_s=0.0 if replay else 0.2,
+            gspread=int(runtime.get("sheet_gspread", 6)),
         )
     raise ValueError(f"unknown AgentBoard tool {tool!r}")
 

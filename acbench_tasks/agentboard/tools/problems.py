@@ -57,6 +57,7 @@ def tool_problems(
             runtime["sheet_credentials"] = config.sheet_credentials(metadata) if live else None
             runtime["sheet_share_with"] = metadata.get("sheet_share_with")
             runtime["sheet_folder_id"] = metadata.get("sheet_folder_id")
+            runtime["sheet_gspread"] = int(metadata.get("sheet_gspread", 6))
         problems.append(
             {
                 "id": str(record.get("id", index)),

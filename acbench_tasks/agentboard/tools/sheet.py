@@ -17,7 +17,14 @@ gspread semantics it relied on:
 * ``sort_sheet_by_col`` sorts everything below the frozen rows (freeze the header first);
 * ``del_sheet`` always fails, as in AgentBoard (it passes a name where gspread wants a sheet);
 * ``get_value_by_formula`` computes in a scratch column that an invalid position leaves behind;
-* positions are read with gspread's ``[A-Za-z]+[1-9][0-9]*`` prefix match (``"A1:B2"`` → A1).
+* positions are read with gspread's ``[A-Za-z]+[1-9][0-9]*`` prefix match (``"A1:B2"`` → A1);
+* formulas (``update_cell_by_formula``, ``get_value_by_formula``): AgentBoard calls
+  ``worksheet.update(position, formula)``, gspread 5's argument order. gspread 6 (January 2024;
+  AgentBoard pins no version, so an install made when ACBench ran gets it) reads that as
+  ``update(values, range_name)`` and sends the formula as the range, which Google refuses: the
+  formula tools then always fail (and ``get_value_by_formula`` leaves its scratch column).
+  ``sheet_gspread: 6`` (the default, what ACBench's install ran; UNVERIFIED) sends that request;
+  ``sheet_gspread: 5`` writes the formula as AgentBoard's annotators saw it work.
 
 Progress compares the grid after each step with the answer (:func:`.rules.sheet_match_score`).
 """
@@ -213,8 +220,10 @@ class SheetWorld(ToolWorld):
         reference_id: str = REFERENCE_SHEET_ID,
         action_names: Sequence[str] = (),
         pause_s: float = 0.0,
+        gspread: int = 6,
     ) -> None:
         super().__init__(action_names)
+        self.gspread = int(gspread)
         self.http = http
         self._token = token
         self.share_with = share_with
@@ -262,6 +271,17 @@ class SheetWorld(ToolWorld):
             data["majorDimension"] = "COLUMNS"
         body = {"valueInputOption": "USER_ENTERED" if typed else "RAW", "data": [data]}
         self._call("POST", f"{self._book}/values:batchUpdate", json=body)
+
+    def _write_formula(self, position: Any, formula: str) -> None:
+        """``worksheet.update(position, formula, raw=False)`` as the chosen gspread sends it."""
+        if self.gspread >= 6:  # values=position, range_name=formula: the range is the formula
+            body = {
+                "valueInputOption": "USER_ENTERED",
+                "data": [{"range": self._range(formula), "values": position}],
+            }
+            self._call("POST", f"{self._book}/values:batchUpdate", json=body)
+        else:
+            self._write(position, [[formula]], typed=True)
 
     def _batch(self, *requests: dict[str, Any]) -> None:
         self._call("POST", f"{self._book}:batchUpdate", json={"requests": list(requests)})
@@ -482,7 +502,7 @@ class SheetWorld(ToolWorld):
                 ):
                     return False, repr(A1_HINT)
                 formula = f"={operator}({','.join(position_list)})"
-            self._write(result_position, [[formula]], typed=True)
+            self._write_formula(result_position, formula)
             return True, self.get_all_values()[1]
         except Exception as err:
             return False, repr(err)
@@ -591,7 +611,7 @@ class SheetWorld(ToolWorld):
                 if not all(is_strict_a1(p) for p in position_list):
                     return False, repr(A1_HINT)
                 formula = f"={operator}({','.join(position_list)})"
-            self._write(scratch, [[formula]], typed=True)
+            self._write_formula(scratch, formula)
             values = self._read(scratch)
             result = values[0][0] if values and values[0] else None
             self._delete("COLUMNS", width + 1)
