@@ -169,3 +169,51 @@ def test_movie_problem_replayed_from_a_recording_folder(tmp_path):
     (result,) = run_episodes([other], scripted([]), EpisodeConfig(),
                              make_env=AgentBoardToolEnvironment)  # fmt: skip
     assert result.error is not None and "no recorded HTTP responses" in result.error
+
+
+UPSTREAM = {
+    "agentboard/prompts/Raw/academia_raw.json": {
+        "tool_set_message": [{"name": n} for n in NAMES["academia"]]
+    },
+    "agentboard/prompts/VanillaAgent/academia_prompt.json": {
+        "instruction": "We detail name, description ...",
+        "examples": ["Goal: ...\nAction: loadPaperNet with Action Input: {}"],
+        "system_msg": "You are a helpful assistant.",
+    },
+}
+
+
+def test_agentboard_problem_set_end_to_end_from_a_data_dir(tmp_path, monkeypatch):
+    import json
+
+    from acbench_tasks.agentboard.base import make_environment
+    from acbench_tasks.agentboard.task import load_problems
+    from acbench_tasks.agentboard.tool_query import ToolQueryEnvironment
+    from acbench_tasks.agentboard.tools import problems as problems_module
+
+    monkeypatch.setattr(problems_module, "upstream_json", lambda rel, md: UPSTREAM[rel])
+    root = write_academia(tmp_path / "ab")
+    lines = [record("academia", 0), record("movie", 1), record("weather", 2)]
+    lines[0]["subgoals"] = ["PaperNet is loaded.", PAPER_ATTRS, 12]
+    (root / "data" / "tool-query" / "test.jsonl").write_text(
+        "\n".join(json.dumps(r) for r in lines) + "\n"
+    )
+    metadata = {"data_dir": str(root), "tools": ["academia"]}
+    (problem,) = ToolQueryEnvironment.problems("agentboard", metadata)
+    assert problem["runtime"]["action_names"] == NAMES["academia"]
+    env = make_environment(problem)
+    assert isinstance(env, AgentBoardToolEnvironment)
+    assert env.instruction().startswith("We detail") and "loadPaperNet" in env.examples()
+    docs = load_problems("tool_query", problem_set="agentboard", **metadata)
+    assert [d["id"] for d in docs] == ["0"] and json.loads(docs[0]["problem"])["tool"] == "academia"
+    actions = [
+        "loadPaperNet with Action Input: {}",
+        "check_valid_actions with Action Input: {}",
+        "paperNodeCheck with Action Input: {'node': 'Deep Nets'}",
+        "finish with Action Input: {'answer': 12}",
+    ]
+    (result,) = run_episodes([json.loads(docs[0]["problem"])], scripted(actions), EpisodeConfig())
+    assert result.success and result.progress_rate == 1.0
+    assert "You can use following valid actions: ['loadPaperNet'" in result.steps[1].observation
+    # our own simulated worlds are still there
+    assert len(ToolQueryEnvironment.problems("sample", {})) == 3

@@ -266,3 +266,26 @@ class AgentBoardToolEnvironment(Environment):
 
     def close(self) -> None:
         self.episode.close()
+
+
+class AgentBoardProblemSet:
+    """Mixin for the Tool-Query / Tool-Operation task environments: problem set ``agentboard``
+    is AgentBoard's problems, each played by :class:`AgentBoardToolEnvironment`; the other sets
+    are the class's own (our simulated tool worlds)."""
+
+    #: ``tool-query`` or ``tool-operation`` (AgentBoard's data folder).
+    agentboard_env_key: str = ""
+    AGENTBOARD_SET = "agentboard"
+
+    def __new__(cls, problem: Mapping[str, Any] | None = None, *args: Any, **kwargs: Any):
+        if problem is not None and problem.get("source") == "agentboard":
+            return AgentBoardToolEnvironment(problem)
+        return super().__new__(cls)
+
+    @classmethod
+    def problems(cls, problem_set: str, metadata: Mapping[str, Any]) -> list[dict[str, Any]]:
+        if problem_set == cls.AGENTBOARD_SET:
+            from acbench_tasks.agentboard.tools.problems import agentboard_problems
+
+            return agentboard_problems(cls.agentboard_env_key, metadata)
+        return super().problems(problem_set, metadata)  # type: ignore[misc]

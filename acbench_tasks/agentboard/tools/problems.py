@@ -74,3 +74,44 @@ def tool_problems(
             }
         )
     return problems
+
+
+# ----------------------------------------------------------------------------- AgentBoard files
+#: AgentBoard repository files the tool episodes read (at the pinned upstream revision).
+RAW_ACTIONS = "agentboard/prompts/Raw/{tool}_raw.json"
+VANILLA_PROMPT = "agentboard/prompts/VanillaAgent/{tool}_prompt.json"
+TODO_PROJECTS = "agentboard/utils/todo/projects.json"
+
+
+def upstream_json(relative: str, metadata: Mapping[str, Any]) -> Any:
+    """A JSON file of AgentBoard's repository at the pinned revision (or the user's copy)."""
+    from acbench_tasks.agentboard import upstream  # AgentBoard's texts, read at run time
+
+    return upstream.read_json(relative, metadata)
+
+
+def action_names_of(tool: str, metadata: Mapping[str, Any]) -> list[str]:
+    """What ``check_valid_actions`` lists: the names in AgentBoard's ``<tool>_raw.json``."""
+    raw = upstream_json(RAW_ACTIONS.format(tool=tool), metadata)
+    return [str(item["name"]) for item in raw["tool_set_message"]]
+
+
+def agentboard_problems(env_key: str, metadata: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """AgentBoard's Tool-Query or Tool-Operation problems that can run in this set-up."""
+    from acbench_tasks.agentboard import data
+
+    records = data.load_records(env_key, metadata)
+    root = data.agentboard_root(metadata)
+    tools = {str((r.get("additional_info") or {}).get("tool")) for r in records}
+    wanted = [t for t in config.selected_tools(env_key, metadata) if t in tools]
+    return tool_problems(
+        env_key,
+        records,
+        metadata,
+        data_root=root,
+        action_names={tool: action_names_of(tool, metadata) for tool in wanted},
+        prompts={
+            tool: upstream_json(VANILLA_PROMPT.format(tool=tool), metadata) for tool in wanted
+        },
+        todo_projects=upstream_json(TODO_PROJECTS, metadata) if "todo" in wanted else None,
+    )
