@@ -29,7 +29,7 @@ from acbench_tasks.agentboard.tools.academia import AcademiaWorld, check_academi
 from acbench_tasks.agentboard.tools.environment import ToolEpisode, ToolProblem, ToolServiceError
 from acbench_tasks.agentboard.tools.movie import MovieWorld
 from acbench_tasks.agentboard.tools.sheet import SheetWorld, a1_to_rowcol, combine_merged
-from acbench_tasks.agentboard.tools.todo import TodoResetError, TodoWorld
+from acbench_tasks.agentboard.tools.todo import TodoAccountBusy, TodoResetError, TodoWorld
 from acbench_tasks.agentboard.tools.weather import WeatherWorld, air_quality_level
 from acbench_tasks.common.http_replay import HttpClient, ReplayMiss
 
@@ -465,3 +465,24 @@ def test_sheet_formulas_as_each_gspread_sends_them(gspread):
                  and "requests" in body]  # fmt: skip
         assert [next(iter(r)) for r in batch] == ["insertDimension"]  # scratch column stays
         assert shown.startswith("APIError(")
+
+
+def test_todo_problems_never_share_the_account_at_once():
+    from agentboard_tools_data import HOMEWORK
+
+    def todoist(request: httpx.Request) -> httpx.Response:
+        if request.method == "GET":
+            return httpx.Response(200, json=[])
+        return httpx.Response(200, json=HOMEWORK)
+
+    def world():
+        http = HttpClient("live", transport=httpx.MockTransport(todoist))
+        return TodoWorld(http, "t", [{"name": "P", "tasks": []}], retry_delay_s=0)
+
+    first, second = world(), world()
+    first.start()
+    with pytest.raises(TodoAccountBusy, match="agent_concurrency=1"):
+        second.start()
+    first.close()
+    second.start()  # free again
+    second.close()

@@ -152,8 +152,6 @@ class ToolOperationEnvironment(AgentBoardProblemSet, ToolEnvironment):
 
     name = "tool_operation"
     agentboard_env_key = "tool-operation"
-    #: One episode at a time: AgentBoard's todo problems share (and reset) one Todoist account.
-    max_parallel = 1
     problem_sets = PROBLEM_SETS
     description = "You operate two apps with tools: a todo list and a spreadsheet."
     example = EXAMPLE

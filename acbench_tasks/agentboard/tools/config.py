@@ -51,7 +51,8 @@ TODO_ACCOUNT_NOTICE = (
     "todo: this run RESETS the Todoist account of the token before each of its {n} todo "
     "problems: every project except the Inbox is deleted with all its tasks, then AgentBoard's "
     "projects and tasks are created and the agent edits them; they stay in the account "
-    "afterwards (as AgentBoard does). Use an account made for this."
+    "afterwards (as AgentBoard does). Use an account made for this. Todo problems run one at a "
+    "time: add agent_concurrency=1 to the acbench-agent --model_args."
 )
 
 

@@ -54,10 +54,16 @@ PROJECT_DROPPED = (
     "parent_id",
 )
 RESET_ATTEMPTS = 5
+#: Todo worlds started and not yet closed in this process: one account, one problem at a time.
+_IN_USE: set[int] = set()
 
 
 class TodoResetError(RuntimeError):
     """The account could not be brought to AgentBoard's starting state."""
+
+
+class TodoAccountBusy(RuntimeError):
+    """Another todo problem is using the account (they must run one at a time)."""
 
 
 def clean_task(task: dict[str, Any]) -> dict[str, Any]:
@@ -134,11 +140,30 @@ class TodoWorld(ToolWorld):
         return without_ids(result)
 
     def close(self) -> None:
+        _IN_USE.discard(id(self))
         self.http.close()
 
     # ------------------------------------------------------------------ account reset
     def start(self) -> None:
-        """Wipe the account's projects and create AgentBoard's (5 tries, as AgentBoard)."""
+        """Wipe the account's projects and create AgentBoard's (5 tries, as AgentBoard).
+
+        Refuses while another todo problem of this process is running on the account: resets
+        of one would wipe the other's state (run Tool-Operation with ``agent_concurrency=1``).
+        """
+        if self.http.mode != "replay":
+            if _IN_USE - {id(self)}:
+                raise TodoAccountBusy(
+                    "todo: another todo problem is using the Todoist account; todo problems "
+                    "must run one at a time (--model_args ...,agent_concurrency=1)"
+                )
+            _IN_USE.add(id(self))
+        try:
+            self._reset_with_retries()
+        except BaseException:
+            _IN_USE.discard(id(self))
+            raise
+
+    def _reset_with_retries(self) -> None:
         last: Exception | None = None
         for attempt in range(RESET_ATTEMPTS):
             try:
