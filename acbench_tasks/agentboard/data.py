@@ -27,11 +27,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
-import shutil
-import tarfile
-import tempfile
-import zlib
 from collections.abc import Mapping
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -39,6 +34,12 @@ from typing import Any
 from acbench_core.catalog import benchmark
 from acbench_core.data_sources import DataSource, DataSourceError, resolve_source
 from acbench_core.paths import cache_dir
+from acbench_tasks.common.archives import (
+    BrokenArchiveError,
+    UnsafeArchiveError,
+    is_complete,
+    safe_extract,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -49,7 +50,6 @@ HUB_REVISION = "c662f953684a4cfb182a3f2b998b20a973c00056"  # = the catalog's hub
 ARCHIVE = "data.tar.gz"
 #: AgentBoard's environment keys (folder names under ``data/``).
 ENVS = ("alfworld", "scienceworld", "jericho", "pddl", "tool-query", "tool-operation")
-_COMPLETE = ".complete"
 _SKIPPED_PREFIXES = ("data/baseline_results/",)  # other models' logs: unused, large
 
 
@@ -69,69 +69,33 @@ def _ways() -> str:
 
 
 # ---------------------------------------------------------------------------- the archive
-def _member_target(name: str) -> PurePosixPath | None:
-    """Where a member goes below the extraction root, or None to skip it.
+def _data_member(path: PurePosixPath) -> PurePosixPath | None:
+    """Where a member goes below the extraction root (None: skipped).
 
     Archives with a top-level ``data/`` folder keep it; archives of the folder's content (the
     dataset card extracts with ``tar -C ./data``) get it added.
     """
-    path = PurePosixPath(name)
-    if path.is_absolute() or ".." in path.parts:
-        raise DataSourceError(f"refusing archive member {name!r}: it would land outside the folder")
-    parts = [p for p in path.parts if p not in ("", ".")]
-    if not parts:
-        return None
-    target = PurePosixPath(*parts)
-    if parts[0] != "data":
-        target = PurePosixPath("data", *parts)
+    target = path if path.parts[:1] == ("data",) else PurePosixPath("data", path)
     if any(f"{target}/".startswith(prefix) for prefix in _SKIPPED_PREFIXES):
         return None
     return target
 
 
 def extract_archive(archive: Path, destination: Path) -> Path:
-    """Extract AgentBoard's ``data.tar.gz`` into ``destination`` (made atomically) and return it.
+    """Extract AgentBoard's ``data.tar.gz`` into ``destination`` (once) and return it.
 
-    Only regular files and folders are written; links, devices and paths leaving the folder are
-    refused. A truncated or corrupt archive raises :class:`DataSourceError` naming it.
+    Only regular files and folders are written; links, special files and paths leaving the
+    folder are refused. A truncated or corrupt archive raises :class:`DataSourceError`.
     """
-    if (destination / _COMPLETE).is_file():
-        return destination
-    destination.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".agentboard-", dir=destination.parent))
     try:
-        with tarfile.open(archive, mode="r:*") as tar:
-            for member in tar:
-                target = _member_target(member.name)
-                if target is None:
-                    continue
-                if member.issym() or member.islnk() or member.isdev() or member.isfifo():
-                    raise DataSourceError(
-                        f"refusing archive member {member.name!r} in {archive}: links and "
-                        "special files are not extracted"
-                    )
-                out = staging / target
-                if member.isdir():
-                    out.mkdir(parents=True, exist_ok=True)
-                    continue
-                out.parent.mkdir(parents=True, exist_ok=True)
-                handle = tar.extractfile(member)
-                if handle is None:
-                    continue
-                with handle, open(out, "wb") as sink:
-                    shutil.copyfileobj(handle, sink, 1 << 20)
-        (staging / _COMPLETE).write_text(str(archive), encoding="utf-8")
-        if destination.exists():
-            shutil.rmtree(destination)
-        os.replace(staging, destination)
-    except (tarfile.TarError, EOFError, zlib.error, OSError) as err:
+        return safe_extract(archive, destination, _data_member)
+    except UnsafeArchiveError as err:
+        raise DataSourceError(f"agentboard: {archive}: {err}") from None
+    except (BrokenArchiveError, OSError) as err:
         raise DataSourceError(
-            f"agentboard: {archive} is not a readable tar.gz archive ({type(err).__name__}: "
-            f"{err}); delete it so that it is downloaded again. {_ways()}"
+            f"agentboard: {archive} is not a readable tar.gz archive ({err}); delete it so "
+            f"that it is downloaded again. {_ways()}"
         ) from None
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-    return destination
 
 
 def _root_of(folder: Path) -> Path:
@@ -165,7 +129,7 @@ def agentboard_root(metadata: Mapping[str, Any] | None = None) -> Path:
         return _root_of(where.root)
     revision = where.spec.hub_revision or "main"
     destination = cache_dir() / "agentboard" / revision
-    if (destination / _COMPLETE).is_file():
+    if is_complete(destination):
         return destination
     archive = where.fetch(ARCHIVE)
     logger.info("Extracting AgentBoard's %s (%s) into %s", ARCHIVE, revision[:7], destination)
