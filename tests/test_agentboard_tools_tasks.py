@@ -171,34 +171,45 @@ def test_movie_problem_replayed_from_a_recording_folder(tmp_path):
     assert result.error is not None and "no recorded HTTP responses" in result.error
 
 
-UPSTREAM = {
-    "agentboard/prompts/Raw/academia_raw.json": {
-        "tool_set_message": [{"name": n} for n in NAMES["academia"]]
-    },
-    "agentboard/prompts/VanillaAgent/academia_prompt.json": {
-        "instruction": "We detail name, description ...",
-        "examples": ["Goal: ...\nAction: loadPaperNet with Action Input: {}"],
-        "system_msg": "You are a helpful assistant.",
-    },
-}
+def write_upstream(folder):
+    """AgentBoard's repository files the tools read, in its layout (made-up texts)."""
+    import json
+
+    prompts = folder / "agentboard" / "prompts"
+    (prompts / "Raw").mkdir(parents=True)
+    (prompts / "VanillaAgent").mkdir()
+    for tool in ("academia", "weather", "movie", "todo", "sheet"):
+        names = NAMES.get(tool, ["finish"])
+        raw = {"system_message": "...", "tool_set_message": [{"name": n} for n in names]}
+        (prompts / "Raw" / f"{tool}_raw.json").write_text(json.dumps(raw))
+        prompt = {
+            "instruction": f"We detail the {tool} actions ...",
+            "examples": ["Goal: ...\nAction: loadPaperNet with Action Input: {}"],
+            "system_msg": "You are a helpful assistant.",
+        }
+        (prompts / "VanillaAgent" / f"{tool}_prompt.json").write_text(json.dumps(prompt))
+    todo = folder / "agentboard" / "utils" / "todo"
+    todo.mkdir(parents=True)
+    (todo / "projects.json").write_text(json.dumps([{"name": "P", "tasks": []}]))
+    return folder
 
 
-def test_agentboard_problem_set_end_to_end_from_a_data_dir(tmp_path, monkeypatch):
+def test_agentboard_problem_set_end_to_end_from_a_data_dir(tmp_path):
     import json
 
     from acbench_tasks.agentboard.base import make_environment
     from acbench_tasks.agentboard.task import load_problems
+    from acbench_tasks.agentboard.tool_operation import ToolOperationEnvironment
     from acbench_tasks.agentboard.tool_query import ToolQueryEnvironment
-    from acbench_tasks.agentboard.tools import problems as problems_module
 
-    monkeypatch.setattr(problems_module, "upstream_json", lambda rel, md: UPSTREAM[rel])
+    upstream = write_upstream(tmp_path / "AgentBoard")
     root = write_academia(tmp_path / "ab")
     lines = [record("academia", 0), record("movie", 1), record("weather", 2)]
     lines[0]["subgoals"] = ["PaperNet is loaded.", PAPER_ATTRS, 12]
     (root / "data" / "tool-query" / "test.jsonl").write_text(
         "\n".join(json.dumps(r) for r in lines) + "\n"
     )
-    metadata = {"data_dir": str(root), "tools": ["academia"]}
+    metadata = {"data_dir": str(root), "tools": ["academia"], "upstream_dir": str(upstream)}
     (problem,) = ToolQueryEnvironment.problems("agentboard", metadata)
     assert problem["runtime"]["action_names"] == NAMES["academia"]
     env = make_environment(problem)
@@ -217,3 +228,12 @@ def test_agentboard_problem_set_end_to_end_from_a_data_dir(tmp_path, monkeypatch
     assert "You can use following valid actions: ['loadPaperNet'" in result.steps[1].observation
     # our own simulated worlds are still there
     assert len(ToolQueryEnvironment.problems("sample", {})) == 3
+    # Tool-Operation replayed: todo gets AgentBoard's projects.json, no key or opt-in needed
+    operation = [record("todo", 0), record("sheet", 1)]
+    (root / "data" / "tool-operation").mkdir()
+    (root / "data" / "tool-operation" / "test.jsonl").write_text(
+        "\n".join(json.dumps(r) for r in operation)
+    )
+    replay = {**metadata, "tools": ["todo"], "http_replay_dir": str(tmp_path / "rec")}
+    (todo,) = ToolOperationEnvironment.problems("agentboard", replay)
+    assert todo["runtime"]["todo_projects"] == [{"name": "P", "tasks": []}]

@@ -11,6 +11,7 @@ data root (academia), the HTTP mode and folder, the tool's action names (AgentBo
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -78,22 +79,53 @@ def tool_problems(
 
 # ----------------------------------------------------------------------------- AgentBoard files
 #: AgentBoard repository files the tool episodes read (at the pinned upstream revision).
-RAW_ACTIONS = "agentboard/prompts/Raw/{tool}_raw.json"
-VANILLA_PROMPT = "agentboard/prompts/VanillaAgent/{tool}_prompt.json"
+RAW_ACTIONS = "Raw/{tool}_raw.json"  # under AgentBoard's agentboard/prompts
 TODO_PROJECTS = "agentboard/utils/todo/projects.json"
 
 
-def upstream_json(relative: str, metadata: Mapping[str, Any]) -> Any:
-    """A JSON file of AgentBoard's repository at the pinned revision (or the user's copy)."""
-    from acbench_tasks.agentboard import upstream  # AgentBoard's texts, read at run time
+def _read_json(path: Path, what: str) -> Any:
+    from acbench_tasks.agentboard import upstream
 
-    return upstream.read_json(relative, metadata)
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise upstream.UpstreamError(
+            f"missing {path} ({what}); give upstream_dir or prompt_dir a copy of "
+            f"{upstream.AGENTBOARD_REPO}"
+        ) from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise upstream.UpstreamError(f"{path} is not valid JSON ({err})") from None
 
 
 def action_names_of(tool: str, metadata: Mapping[str, Any]) -> list[str]:
-    """What ``check_valid_actions`` lists: the names in AgentBoard's ``<tool>_raw.json``."""
-    raw = upstream_json(RAW_ACTIONS.format(tool=tool), metadata)
-    return [str(item["name"]) for item in raw["tool_set_message"]]
+    """What ``check_valid_actions`` lists: the names in AgentBoard's ``Raw/<tool>_raw.json``."""
+    from acbench_tasks.agentboard import upstream
+
+    path = upstream.prompt_dir(metadata) / RAW_ACTIONS.format(tool=tool)
+    raw = _read_json(path, f"the {tool} action names")
+    try:
+        return [str(item["name"]) for item in raw["tool_set_message"]]
+    except (KeyError, TypeError):
+        raise upstream.UpstreamError(f"{path}: no tool_set_message list of names") from None
+
+
+def vanilla_prompt_of(tool: str, metadata: Mapping[str, Any]) -> dict[str, Any]:
+    """AgentBoard's VanillaAgent prompt for a tool (``<tool>_prompt.json``)."""
+    from acbench_tasks.agentboard import upstream
+
+    prompt = upstream.vanilla_prompt(f"{tool}_prompt", metadata)
+    return upstream.check_vanilla(prompt, f"{tool}_prompt.json")
+
+
+def todo_projects(metadata: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The projects and tasks AgentBoard puts in the Todoist account before each todo problem."""
+    from acbench_tasks.agentboard import upstream
+
+    path = upstream.agentboard_checkout(metadata) / TODO_PROJECTS
+    projects = _read_json(path, "todo's projects.json")
+    if not isinstance(projects, list):
+        raise upstream.UpstreamError(f"{path}: expected a list of projects")
+    return projects
 
 
 def agentboard_problems(env_key: str, metadata: Mapping[str, Any]) -> list[dict[str, Any]]:
@@ -110,8 +142,6 @@ def agentboard_problems(env_key: str, metadata: Mapping[str, Any]) -> list[dict[
         metadata,
         data_root=root,
         action_names={tool: action_names_of(tool, metadata) for tool in wanted},
-        prompts={
-            tool: upstream_json(VANILLA_PROMPT.format(tool=tool), metadata) for tool in wanted
-        },
-        todo_projects=upstream_json(TODO_PROJECTS, metadata) if "todo" in wanted else None,
+        prompts={tool: vanilla_prompt_of(tool, metadata) for tool in wanted},
+        todo_projects=todo_projects(metadata) if "todo" in wanted else None,
     )
