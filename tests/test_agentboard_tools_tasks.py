@@ -237,3 +237,11 @@ def test_agentboard_problem_set_end_to_end_from_a_data_dir(tmp_path):
     replay = {**metadata, "tools": ["todo"], "http_replay_dir": str(tmp_path / "rec")}
     (todo,) = ToolOperationEnvironment.problems("agentboard", replay)
     assert todo["runtime"]["todo_projects"] == [{"name": "P", "tasks": []}]
+
+
+def test_sheet_formula_behaviour_follows_the_protocol(tmp_path):
+    metadata = {"http_replay_dir": str(tmp_path)}
+    for extra, expected in (({}, 6), ({"protocol": "clean"}, 5), ({"sheet_gspread": 5}, 5),
+                            ({"protocol": "clean", "sheet_gspread": 6}, 6)):  # fmt: skip
+        (sheet,) = plan("tool-operation", OPERATION[1:2], {**metadata, **extra}, None)
+        assert sheet["runtime"]["sheet_gspread"] == expected

@@ -12,8 +12,8 @@ Task metadata (``--metadata '{...}'``) and environment variables:
   account's ``credential.json`` with the Sheets and Drive APIs enabled; ``SHEET_EMAIL`` (or
   ``sheet_share_with``) shares each copy with you, ``sheet_folder_id`` puts copies in a Drive
   folder shared with the account; ``sheet_step_delay`` (seconds, AgentBoard: 10) before each step;
-  ``sheet_gspread`` (6, default, or 5): which gspread's handling of the formula tools to
-  reproduce (see :mod:`.sheet`);
+  ``sheet_gspread`` (6 or 5; default 6, and 5 under ``protocol: clean``): which gspread's
+  handling of the formula tools to reproduce (see :mod:`.sheet`);
 * ``http_record_dir``: run live and write every exchange to ``<dir>/<env>/<tool>/<id>.json``;
   ``http_replay_dir``: answer every call from such a folder, with no network and no keys.
 

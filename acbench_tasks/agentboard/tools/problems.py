@@ -22,6 +22,15 @@ from acbench_tasks.agentboard.tools import config
 TASK_ENV = {"tool-query": "tool_query", "tool-operation": "tool_operation"}
 
 
+def sheet_gspread(metadata: Mapping[str, Any]) -> int:
+    """Which gspread's formula handling the sheet reproduces: ``sheet_gspread`` if given, else
+    6 under ``protocol: acbench`` (what ACBench's install ran) and 5 under ``protocol: clean``
+    (formulas written, as AgentBoard's annotators had them)."""
+    if metadata.get("sheet_gspread") is not None:
+        return int(metadata["sheet_gspread"])
+    return 5 if str(metadata.get("protocol", "acbench")).lower() == "clean" else 6
+
+
 def tool_problems(
     env_key: str,
     records: Sequence[Mapping[str, Any]],
@@ -58,7 +67,7 @@ def tool_problems(
             runtime["sheet_credentials"] = config.sheet_credentials(metadata) if live else None
             runtime["sheet_share_with"] = metadata.get("sheet_share_with")
             runtime["sheet_folder_id"] = metadata.get("sheet_folder_id")
-            runtime["sheet_gspread"] = int(metadata.get("sheet_gspread", 6))
+            runtime["sheet_gspread"] = sheet_gspread(metadata)
         problems.append(
             {
                 "id": str(record.get("id", index)),
