@@ -125,3 +125,149 @@ def test_pddl_missing_files_and_counts(agentboard, tmp_path):
     (pddl / "barman" / "p01.pddl").unlink()
     with pytest.raises(UpstreamError, match="barman has 19 problem files, AgentBoard plays 20"):
         load_problems("pddl", **agentboard)
+
+
+# ---------------------------------------------------------------------------- Jericho
+@pytest.fixture(scope="module")
+def tw_game():
+    """A small TextWorld game that jericho plays (built once, cached)."""
+    from acbench_tasks.agentboard.text_games import generate_game
+
+    return generate_game(1, 2, 4, 2)
+
+
+def _jericho_setup(tmp_path, checkout, game, subgoals_per_line):
+    import shutil
+
+    from acbench_tasks.agentboard.ab_jericho import GAME_DIR
+
+    records = [
+        {"id": i, "subgoals": s, "difficulty": "easy"} for i, s in enumerate(subgoals_per_line)
+    ]
+    write_data(tmp_path, "jericho", records)
+    folder = tmp_path / "data" / GAME_DIR
+    folder.mkdir(parents=True, exist_ok=True)
+    shutil.copy(game, folder / "905.z5")
+    shutil.copy(game, folder / "huntdark.z5")
+    return {"data_dir": str(tmp_path), "upstream_dir": str(checkout), "problem_set": "agentboard"}
+
+
+def test_jericho_rules_on_a_textworld_game(agentboard, tmp_path, tw_game):
+    import json
+
+    from acbench_tasks.agentboard.ab_jericho import clean_up, consume_snippet, cut_action
+
+    bare = {"game_file": str(tw_game), "subgoals": [], "init_obs": "x", "goal": "g", "prompt": {}}
+    env = make_environment({"source": "agentboard", "env": "jericho", **bare})
+    env.reset()
+    look = env.step("look").observation
+    env.close()
+    room = look.split("=-")[0].split("-=")[1].strip()  # "-= Room =-" header of TextWorld
+    # the 20 lines: 905 gets two snippets (one with punctuation the game does not print),
+    # huntdark one that never shows
+    lines = [[f"-={room}=-!", room, "Zzz never"]] + [["x"]] * 17 + [["Nothing"], ["y"]]
+    meta = _jericho_setup(tmp_path, agentboard["upstream_dir"], tw_game, lines)
+    problems = [json.loads(d["problem"]) for d in load_problems("jericho", **meta)]
+    assert [p["id"] for p in problems[:2]] == ["905", "acorncourt"] and len(problems) == 20
+    assert problems[0]["goal"] == "Get to work on time."
+    hunt = problems[18]
+    assert hunt["id"] == "huntdark" and hunt["goal"] == hunt["init_obs"] == "Not written yet."
+    assert problems[2]["game_file"].endswith("afflicted.z8")
+    env, first, steps = _play(
+        problems[0],
+        ["look, then go north. Now", "look", "check valid actions", "look", "xyzzy"],
+    )
+    assert first == "The phone rings." and env.goal == "Get to work on time."
+    # one snippet per step, even when both are in the same observation
+    assert [s.progress for s in steps] == [1 / 3, 2 / 3, 2 / 3, 2 / 3, 2 / 3]
+    assert steps[0].action == "look" and "\n" not in steps[0].observation
+    assert steps[2].observation.startswith("You can take the following actions: ")
+    assert steps[2].observation.endswith("check valid actions") and steps[2].valid
+    assert all(s.valid for s in steps) and not any(s.done for s in steps)
+    # helpers, by hand
+    assert cut_action("open the door, then go north. Then") == "open the door"
+    assert cut_action(" ".join(["w"] * 30)) == " ".join(["w"] * 20)
+    assert clean_up("a\n  b   c [Your score has gone up by one point.] d") == "a b c  d"
+    remaining = ["Kitchen!", "kitchen"]
+    assert consume_snippet(remaining, "-= Kitchen =- kitchen") and remaining == ["kitchen"]
+    assert not consume_snippet(["Bathroom"], "bath room")
+
+
+def test_jericho_success_and_missing_game_file(agentboard, tmp_path, tw_game):
+    import json
+
+    from acbench_tasks.agentboard.runner import EpisodeConfig, run_episodes
+
+    meta = _jericho_setup(tmp_path, agentboard["upstream_dir"], tw_game, [["-="]] * 20)
+    problems = [json.loads(d["problem"]) for d in load_problems("jericho", **meta)]
+    _, _, (step,) = _play(problems[0], ["look"])
+    assert step.progress == 1.0 and step.success and step.done
+    results = run_episodes(problems[:2], lambda ps, kw: ["look"] * len(ps), EpisodeConfig())
+    assert results[0].success and results[0].progress_rate == 1.0
+    assert results[1].error and "missing game file" in results[1].error  # acorncourt.z5
+
+
+# ---------------------------------------------------------------------------- ScienceWorld
+def _science_records():
+    info = {"env_name": "find-living-thing", "var": 0}
+    return [
+        {"id": 0, "goal": "Old goal.", "subgoals": ["never"], "difficulty": "hard",
+         "additional_info": info},
+        {"id": 1, "goal": "Find a living thing.", "difficulty": "easy",
+         "subgoals": ["This room is called", "In your inventory, you see", "Zzz never"],
+         "additional_info": info},
+        {"id": 2, "goal": "Look around.", "subgoals": ["This room is called"],
+         "difficulty": "easy", "additional_info": {"env_name": "boil", "var": 1}},
+    ]  # fmt: skip
+
+
+def test_scienceworld_subgoal_progress(agentboard, tmp_path):
+    import json
+    import shutil
+
+    assert shutil.which("java"), "ScienceWorld needs Java 17 (openjdk-17-jre-headless)"
+    write_data(tmp_path, "scienceworld", _science_records())
+    problems = [json.loads(d["problem"]) for d in load_problems("scienceworld", **agentboard)]
+    # a later record with the same env_name and var replaces the earlier one, in its place
+    assert [p["id"] for p in problems] == ["find-living-thing_0", "boil_1"]
+    env, first, steps = _play(
+        problems[0],
+        ["check valid actions", "look around", "look around", "inventory", "dance wildly"],
+    )
+    assert env.goal == "Find a living thing."
+    assert "This room is called" in first and "In your inventory" in first  # reset + inventory
+    check = steps[0]
+    assert check.observation.startswith("Choose an action from these valid actions: ")
+    assert check.observation.endswith(", check valid actions") and "reset" not in check.observation
+    assert check.valid and check.progress == 0.0  # the first observation is not matched
+    assert [s.progress for s in steps] == [0, 1 / 3, 1 / 3, 2 / 3, 2 / 3]
+    assert [s.valid for s in steps] == [True, True, True, True, False]
+    assert not any(s.done for s in steps)
+    parts = env.prompt_parts()
+    assert parts.check_inventory and parts.examples == (
+        "Task Description: Boil water.\nACTION: look around\nOBSERVATION: A lab.",
+    )
+    _, _, (look,) = _play(problems[1], ["look around"])
+    assert look.progress == 1.0 and look.done and look.success
+
+
+def test_missing_java_ends_only_scienceworld_with_one_line(agentboard, tmp_path, monkeypatch,
+                                                           caplog):  # fmt: skip
+    import json
+    import logging
+
+    from acbench_tasks.agentboard import scienceworld_env
+    from acbench_tasks.agentboard.runner import EpisodeConfig, run_episodes
+
+    write_data(tmp_path, "scienceworld", _science_records())
+    science = [json.loads(d["problem"]) for d in load_problems("scienceworld", **agentboard)]
+    pddl = [json.loads(d["problem"]) for d in load_problems("pddl", **agentboard)][20:21]
+    monkeypatch.setattr(scienceworld_env, "_idle", [])
+    monkeypatch.setattr(scienceworld_env.shutil, "which", lambda name: None)
+    with caplog.at_level(logging.ERROR):
+        results = run_episodes(science + pddl, lambda ps, kw: ["pickup b2"] * len(ps),
+                               EpisodeConfig(max_steps=2))  # fmt: skip
+    assert [bool(r.error) for r in results] == [True, True, False]
+    assert "needs Java" in results[0].error and results[2].progress_rate == 0.5
+    lines = [r.getMessage() for r in caplog.records if "Java" in r.getMessage()]
+    assert len(lines) == 1 and lines[0].startswith("scienceworld: ")
