@@ -3,6 +3,8 @@ progress and success are computed by hand from the spec's rules."""
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import pytest
 from agentboard_fixtures import pddl_files, write_checkout, write_data
 
@@ -271,3 +273,103 @@ def test_missing_java_ends_only_scienceworld_with_one_line(agentboard, tmp_path,
     assert "needs Java" in results[0].error and results[2].progress_rate == 0.5
     lines = [r.getMessage() for r in caplog.records if "Java" in r.getMessage()]
     assert len(lines) == 1 and lines[0].startswith("scienceworld: ")
+
+
+# ---------------------------------------------------------------------------- AlfWorld
+class FakeAlfredGame:
+    """Stands in for ALFWorld's TextWorld game (the real one needs ALFWorld's game files)."""
+
+    INTRO = (
+        "-= Welcome to TextWorld, ALFRED! =-\n\nYou are in the middle of a room. Looking quickly "
+        "around you, you see a cabinet 1, and a coffeemachine 1.\n\nYour task is to: put a clean "
+        "mug in coffeemachine."
+    )
+    REPLIES: ClassVar[dict[str, str]] = {
+        "go to cabinet 1": "You arrive at loc 5. On the cabinet 1, you see a mug 1.",
+        "take mug 1 from cabinet 1": "You pick up the mug 1 from the cabinet 1.",
+        "look": "You are facing the cabinet 1.",
+        "put mug 1 in/on coffeemachine 1": "You put the mug 1 in/on the coffeemachine 1.",
+    }
+
+    def __init__(self):
+        self.commands = []
+
+    def _state(self, text):
+        class State(dict):
+            feedback = text
+
+        return State(admissible_commands=[*self.REPLIES, "inventory"])
+
+    def reset(self):
+        return self._state(self.INTRO)
+
+    def step(self, command):
+        self.commands.append(command)
+        won = command == "put mug 1 in/on coffeemachine 1"
+        return self._state(self.REPLIES.get(command, "Nothing happens.")), int(won), won
+
+    def close(self):
+        pass
+
+
+def test_alfworld_rules(agentboard, tmp_path, monkeypatch):
+    import json
+
+    from acbench_tasks.agentboard import ab_alfworld
+
+    records = [
+        {"id": i, "goal": "unused", "difficulty": "easy", "subgoals": subgoals,
+         "additional_info": {"description": description}}
+        for i, (description, subgoals) in enumerate([
+            ("pick_two_obj_and_place-Mug-None-Shelf-1/trial_T2", ["x"]),
+            ("pick_and_place_simple-Mug-None-CoffeeMachine-5/trial_T1",
+             ["^(?=.* you see)(?=.*a mug \\d+)", "You pick up the mug \\d+"]),
+        ])
+    ]  # fmt: skip
+    write_data(tmp_path, "alfworld", records)
+    game = tmp_path / "data" / ab_alfworld.SPLIT / records[1]["additional_info"]["description"]
+    game.mkdir(parents=True)
+    (game / "game.tw-pddl").write_text("{}")
+    problems = [json.loads(d["problem"]) for d in load_problems("alfworld", **agentboard)]
+    assert [p["id"].split("-")[0] for p in problems] == [
+        "pick_and_place_simple",
+        "pick_two_obj_and_place",
+    ]
+    assert problems[0]["examples"] == "Your task is to: put a mug in shelf.\n> go to shelf 1\n"
+    game_env = FakeAlfredGame()
+    monkeypatch.setattr(ab_alfworld, "start_game", lambda path: game_env)
+    env, first, steps = _play(
+        problems[0],
+        [
+            "go to cabinet 1",
+            "look",
+            "check valid actions",
+            "take mug 1 from cabinet 1.",
+            "dance",
+            "put mug 1 in coffeemachine 1",
+        ],
+    )
+    assert first.startswith("You are in the middle of a room.")
+    assert env.goal == "put a clean mug in coffeemachine."
+    assert steps[0].observation == "On the cabinet 1, you see a mug 1."  # prefix cut
+    assert steps[1].observation == steps[0].observation  # look replays the last go to
+    assert steps[2].observation.startswith("Choose an action from these valid actions: go to")
+    # "look" is admissible already; "check valid actions" is appended in place, as upstream
+    assert steps[2].observation.endswith("coffeemachine 1, inventory, check valid actions")
+    # n + 1 = 3 flags; the game's win gives 1.0
+    assert [s.progress for s in steps] == [1 / 3, 1 / 3, 1 / 3, 2 / 3, 2 / 3, 1.0]
+    assert [s.valid for s in steps] == [True, True, True, True, False, True]
+    assert steps[-1].action == "put mug 1 in/on coffeemachine 1" and steps[-1].success
+    assert "check valid actions" not in game_env.commands  # answered without a game step
+    parts = env.prompt_parts()
+    assert parts.examples == (problems[0]["examples"],) and parts.check_inventory
+    from acbench_tasks.agentboard.base import MissingPiece
+
+    with pytest.raises(MissingPiece, match="missing game file"):
+        make_environment(problems[1])
+
+
+def test_alfworld_package_imports_offline():
+    from alfworld.agents.environment.alfred_tw_env import AlfredDemangler, AlfredInfos
+
+    assert AlfredDemangler and AlfredInfos
