@@ -59,12 +59,14 @@ def test_realworld_group_runs_offline_and_logs_trajectories(smollm2_path, tmp_pa
         assert metadata["protocol"] == "acbench" and metadata["problem_set"] == "sample"
         assert metadata["comparable_with_paper"] is False
 
+
 def test_plain_backend_stops_with_the_agent_command(tmp_path):
     # lm-eval's dummy model stands in for any backend that is not wrapped (no model to load)
     run = _lm_eval(
         "--tasks", "acbench_realworld_tool_query",
         "--model", "dummy",
         "--limit", "1",
+        "--metadata", json.dumps({"data_source": "sample"}),
         cwd=tmp_path,
     )  # fmt: skip
     assert run.returncode != 0
