@@ -110,7 +110,7 @@ def write_checkout(root: Path, pddl_files: dict[str, str] | None = None,
     env = root / "agentboard" / "environment"
     (env / "pddl_env").mkdir(parents=True, exist_ok=True)
     (env / "jericho_env.py").write_text(JERICHO_ENV, encoding="utf-8")
-    (env / "pddl_env" / "pddl_env.py").write_text(pddl_env or "predicate_map = {}\n")
+    (env / "pddl_env" / "pddl_env.py").write_text(pddl_env or PDDL_ENV)
     pddl = env / "pddl_env" / "pddlgym" / "pddl"
     pddl.mkdir(parents=True, exist_ok=True)
     for rel, text in (pddl_files or {}).items():
@@ -131,3 +131,89 @@ def checkout_archive(checkout: Path, top: str) -> bytes:
         info.size = len(readme)
         tar.addfile(info, io.BytesIO(readme))
     return buffer.getvalue()
+
+
+# ---------------------------------------------------------------------------- PDDL
+#: Our phrasings in the shape of AgentBoard's ``predicate_map`` (a module-level dict literal).
+PDDL_ENV = """
+import nltk
+predicate_map = {
+    "on": "{} is on {}.",
+    "clear": "{} is clear.",
+    "arm-empty": "Your arm is empty.",
+    "holding": "You are holding {}.",
+    "on-table": "{} is on the table.",
+    "pickup": "Pickup {}.",
+    "putdown": "Putdown {}.",
+    "stack": "Stack {} on {}.",
+    "unstack": "Unstack {} from {}.",
+    "isopen": "{} is open.",
+    "closed": "{} is closed.",
+    "clear": "The {} is clear.",
+}
+"""
+
+BLOCKS_DOMAIN = """(define (domain blocks-fixture)
+  (:requirements :strips)
+  (:predicates (clear ?x) (on-table ?x) (arm-empty) (holding ?x) (on ?x ?y))
+  (:action pickup :parameters (?ob)
+    :precondition (and (clear ?ob) (on-table ?ob) (arm-empty))
+    :effect (and (holding ?ob) (not (clear ?ob)) (not (on-table ?ob)) (not (arm-empty))))
+  (:action putdown :parameters (?ob)
+    :precondition (holding ?ob)
+    :effect (and (clear ?ob) (arm-empty) (on-table ?ob) (not (holding ?ob))))
+  (:action stack :parameters (?ob ?underob)
+    :precondition (and (clear ?underob) (holding ?ob))
+    :effect (and (arm-empty) (clear ?ob) (on ?ob ?underob) (not (clear ?underob))
+                 (not (holding ?ob))))
+  (:action unstack :parameters (?ob ?underob)
+    :precondition (and (on ?ob ?underob) (clear ?ob) (arm-empty))
+    :effect (and (holding ?ob) (clear ?underob) (not (on ?ob ?underob)) (not (clear ?ob))
+                 (not (arm-empty)))))
+"""
+
+# b3 sits on b1, b2 on the table; the goal b3-on-b1 holds from the start
+BLOCKS_PROBLEM = """(define (problem BW-{n}) ; problem {n}
+(:domain blocks-fixture)
+(:objects b1 b2 b3 )
+(:init (arm-empty) (on-table b1) (on-table b2) (on b3 b1) (clear b3) (clear b2))
+(:goal (and (on b3 b1) (on b1 b2))))
+"""
+
+# typed, constants after the predicates, no :requirements (as AgentBoard's tyreworld)
+BOX_DOMAIN = """(define (domain box-fixture)
+  (:types obj - object container - object)
+  (:predicates (isopen ?x - container) (closed ?x - container) (in ?x - obj ?y - container))
+  (:constants boot - container)
+  (:action open :parameters (?x - container)
+    :precondition (and (closed ?x)) :effect (and (isopen ?x) (not (closed ?x))))
+  (:action close :parameters (?x - container)
+    :precondition (and (isopen ?x)) :effect (and (closed ?x) (not (isopen ?x)))))
+"""
+BOX_PROBLEM = """(define (problem box-{n})
+(:domain box-fixture)
+(:objects boot - container w1 - obj)
+(:init (closed boot) (in w1 boot))
+(:goal (and (isopen boot))))
+"""
+
+
+def pddl_files() -> dict[str, str]:
+    """AgentBoard's four domain names, each with as many problems as AgentBoard plays."""
+    files = {"blockworld.pddl": BLOCKS_DOMAIN, "gripper.pddl": BLOCKS_DOMAIN,
+             "barman.pddl": BOX_DOMAIN, "tyreworld.pddl": BOX_DOMAIN}  # fmt: skip
+    for n in range(1, 11):
+        files[f"blockworld/problem{n}.pddl"] = BLOCKS_PROBLEM.format(n=n)
+        files[f"tyreworld/p{n:02d}.pddl"] = BOX_PROBLEM.format(n=n)
+    for n in range(1, 21):
+        files[f"gripper/prob{n:02d}.pddl"] = BLOCKS_PROBLEM.format(n=n)
+        files[f"barman/p{n:02d}.pddl"] = BOX_PROBLEM.format(n=n)
+    return files
+
+
+def write_data(root: Path, env: str, records: list[dict]) -> Path:
+    """``root/data/<env>/test.jsonl``."""
+    folder = root / "data" / env
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "test.jsonl").write_text("\n".join(json.dumps(r) for r in records) + "\n")
+    return root
