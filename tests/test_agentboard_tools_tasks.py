@@ -157,12 +157,13 @@ def test_movie_problem_replayed_from_a_recording_folder(tmp_path):
     problem["subgoals"] = gold
     env = AgentBoardToolEnvironment(problem)
     env.reset()
-    first = env.step("get_search_movie with Action Input: {'movie_name': 'Inception'}")
-    assert first.progress == 0.5 and env.history_action.startswith("get_search_movie with")
+    first = env.step("get_search_movie   with Action Input: {'movie_name': 'Inception'}")
+    assert first.progress == 0.5 and first.success is False
+    assert first.action == "get_search_movie with Action Input: {'movie_name': 'Inception'}"
     bad = env.step("get_search_movie {'movie_name': 'Inception'}")
-    assert not bad.valid and env.history_action == ""
+    assert not bad.valid and bad.action == ""  # AgentBoard's history gets an empty action
     last = env.step("finish with Action Input: {'answer': 'Christopher Nolan'}")
-    assert last.done and last.progress == 1.0 and env.success
+    assert last.done and last.progress == 1.0 and last.success
     env.close()
     # a problem whose recording is missing ends alone, with an error, when the runner plays it
     other = {**problem, "id": "404"}
@@ -199,8 +200,11 @@ def test_agentboard_problem_set_end_to_end_from_a_data_dir(tmp_path):
 
     from acbench_tasks.agentboard.base import make_environment
     from acbench_tasks.agentboard.task import load_problems
-    from acbench_tasks.agentboard.tool_operation import ToolOperationEnvironment
     from acbench_tasks.agentboard.tool_query import ToolQueryEnvironment
+    from acbench_tasks.agentboard.tools.environment import (
+        AgentBoardToolOperation,
+        AgentBoardToolQuery,
+    )
 
     upstream = write_upstream(tmp_path / "AgentBoard")
     root = write_academia(tmp_path / "ab")
@@ -210,11 +214,13 @@ def test_agentboard_problem_set_end_to_end_from_a_data_dir(tmp_path):
         "\n".join(json.dumps(r) for r in lines) + "\n"
     )
     metadata = {"data_dir": str(root), "tools": ["academia"], "upstream_dir": str(upstream)}
-    (problem,) = ToolQueryEnvironment.problems("agentboard", metadata)
+    (problem,) = AgentBoardToolQuery.problems("agentboard", metadata)
     assert problem["runtime"]["action_names"] == NAMES["academia"]
-    env = make_environment(problem)
-    assert isinstance(env, AgentBoardToolEnvironment)
-    assert env.instruction().startswith("We detail") and "loadPaperNet" in env.examples()
+    env = make_environment(problem)  # source agentboard: AgentBoard's tool environment
+    assert isinstance(env, AgentBoardToolQuery)
+    parts = env.prompt_parts()
+    assert parts.instruction.startswith("We detail the academia actions")
+    assert parts.check_actions == "check_valid_actions" and "loadPaperNet" in parts.examples[0]
     docs = load_problems("tool_query", problem_set="agentboard", **metadata)
     assert [d["id"] for d in docs] == ["0"] and json.loads(docs[0]["problem"])["tool"] == "academia"
     actions = [
@@ -226,8 +232,9 @@ def test_agentboard_problem_set_end_to_end_from_a_data_dir(tmp_path):
     (result,) = run_episodes([json.loads(docs[0]["problem"])], scripted(actions), EpisodeConfig())
     assert result.success and result.progress_rate == 1.0
     assert "You can use following valid actions: ['loadPaperNet'" in result.steps[1].observation
-    # our own simulated worlds are still there
+    # our own simulated worlds are still there (sample; "default" inside = problem_set generated)
     assert len(ToolQueryEnvironment.problems("sample", {})) == 3
+    assert len(load_problems("tool_query", problem_set="generated")) == 60
     # Tool-Operation replayed: todo gets AgentBoard's projects.json, no key or opt-in needed
     operation = [record("todo", 0), record("sheet", 1)]
     (root / "data" / "tool-operation").mkdir()
@@ -235,7 +242,7 @@ def test_agentboard_problem_set_end_to_end_from_a_data_dir(tmp_path):
         "\n".join(json.dumps(r) for r in operation)
     )
     replay = {**metadata, "tools": ["todo"], "http_replay_dir": str(tmp_path / "rec")}
-    (todo,) = ToolOperationEnvironment.problems("agentboard", replay)
+    (todo,) = AgentBoardToolOperation.problems("agentboard", replay)
     assert todo["runtime"]["todo_projects"] == [{"name": "P", "tasks": []}]
 
 
@@ -245,3 +252,16 @@ def test_sheet_formula_behaviour_follows_the_protocol(tmp_path):
                             ({"protocol": "clean", "sheet_gspread": 6}, 6)):  # fmt: skip
         (sheet,) = plan("tool-operation", OPERATION[1:2], {**metadata, **extra}, None)
         assert sheet["runtime"]["sheet_gspread"] == expected
+
+
+def test_full_progress_without_finish_is_not_a_success(tmp_path):
+    root = write_academia(tmp_path)
+    (problem,) = plan("tool-query", QUERY[:1], {}, root)
+    problem["subgoals"] = ["PaperNet is loaded."]
+    actions = ["loadPaperNet with Action Input: {}"] * 3
+    config = EpisodeConfig(max_steps=3)
+    (result,) = run_episodes(
+        [problem], scripted(actions), config, make_env=AgentBoardToolEnvironment
+    )
+    assert result.progress_rate == 1.0 and not result.success  # never said finish
+    assert len(result.steps) == 3 and result.ended == "step limit"

@@ -109,6 +109,8 @@ _AGENTBOARD_REGISTRY: dict[str, str] = {
     "alfworld": "acbench_tasks.agentboard.ab_alfworld:AgentBoardAlfWorld",
     "scienceworld": "acbench_tasks.agentboard.ab_scienceworld:AgentBoardScienceWorld",
     "jericho": "acbench_tasks.agentboard.ab_jericho:AgentBoardJericho",
+    "tool_query": "acbench_tasks.agentboard.tools.environment:AgentBoardToolQuery",
+    "tool_operation": "acbench_tasks.agentboard.tools.environment:AgentBoardToolOperation",
 }
 AGENTBOARD = "agentboard"
 

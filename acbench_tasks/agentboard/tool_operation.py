@@ -1,11 +1,12 @@
 """Tool-Operation (ACBench §12): change the state of apps with tools.
 
-``problem_set: agentboard`` plays AgentBoard's 40 problems on its own tools (a Todoist account,
-Google Sheets copies; :mod:`acbench_tasks.agentboard.tools`). The other sets are ours, not
-comparable with the paper: two apps, a todo list and a spreadsheet, both filled from the problem's
-seed. Each problem's annotated subgoals are checks on the final state (a todo completed, a cell
-holding a value, ...); progress rate = share of checks that hold (the runner keeps the best point
-of the episode), success = all of them. ``finish`` ends the episode.
+``problem_set: agentboard`` (the default) plays AgentBoard's 40 problems on its own tools (a
+Todoist account, Google Sheets copies; :mod:`acbench_tasks.agentboard.tools`). The ``sample`` and
+``generated`` sets are ours, not comparable with the paper: two apps, a todo list and a
+spreadsheet, both filled from the problem's seed. Each problem's annotated subgoals are checks on
+the final state (a todo completed, a cell holding a value, ...); progress rate = share of checks
+that hold (the runner keeps the best point of the episode), success = all of them. ``finish`` ends
+the episode.
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from acbench_tasks.agentboard.tools.environment import AgentBoardProblemSet
 from acbench_tasks.agentboard.tools.offline import Tool, ToolEnvironment, normalize_answer
 
 _CHORES = [
@@ -147,11 +147,10 @@ Action: finish with Action Input: {}
 Observation: Finished."""
 
 
-class ToolOperationEnvironment(AgentBoardProblemSet, ToolEnvironment):
+class ToolOperationEnvironment(ToolEnvironment):
     """A todo list and a spreadsheet to operate on."""
 
     name = "tool_operation"
-    agentboard_env_key = "tool-operation"
     problem_sets = PROBLEM_SETS
     description = "You operate two apps with tools: a todo list and a spreadsheet."
     example = EXAMPLE

@@ -24,12 +24,13 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass, field, replace
+from typing import Any, ClassVar
 
 from acbench_tasks.agentboard.base import Environment, StepResult
 from acbench_tasks.agentboard.tools import rules
 from acbench_tasks.agentboard.tools.base import ToolWorld
+from acbench_tasks.agentboard.vanilla_agent import PromptParts
 from acbench_tasks.common.http_replay import ReplayMiss
 
 
@@ -223,11 +224,14 @@ def build_world(problem: Mapping[str, Any]) -> ToolWorld:
 class AgentBoardToolEnvironment(Environment):
     """One AgentBoard tool problem (Tool-Query or Tool-Operation) as an :class:`Environment`.
 
-    ``success`` and ``history_action`` (what the last step adds to the agent's history: the
-    normalised action, or ``""`` after a format error) follow AgentBoard's tool task.
+    Each step says ``success`` (done ∧ progress 1.0, not progress alone) and the ``action`` the
+    agent's history shows (the normalised action, or ``""`` after a format error), as
+    AgentBoard's tool task does.
     """
 
     name = "agentboard_tool"
+    #: ``tool-query`` or ``tool-operation`` (AgentBoard's data folder), set by the subclasses.
+    agentboard_env_key: ClassVar[str] = ""
 
     def __init__(self, problem: Mapping[str, Any]) -> None:
         super().__init__(problem)
@@ -241,7 +245,16 @@ class AgentBoardToolEnvironment(Environment):
 
     @classmethod
     def problems(cls, problem_set: str, metadata: Mapping[str, Any]) -> list[dict[str, Any]]:
-        raise ValueError("AgentBoard tool problems come from the tool_query/tool_operation tasks")
+        """AgentBoard's problems of this task whose tools can run (see :mod:`.config`)."""
+        from acbench_tasks.agentboard.tools.problems import agentboard_problems
+
+        if not cls.agentboard_env_key:
+            raise ValueError("use AgentBoardToolQuery or AgentBoardToolOperation")
+        return agentboard_problems(cls.agentboard_env_key, metadata)
+
+    def prompt_parts(self) -> PromptParts:
+        """AgentBoard's VanillaAgent prompt of the tool; help command ``check_valid_actions``."""
+        return PromptParts.from_prompt_file(self._prompt, check_actions="check_valid_actions")
 
     def instruction(self) -> str:
         return str(self._prompt.get("instruction", ""))
@@ -262,30 +275,20 @@ class AgentBoardToolEnvironment(Environment):
         return self.episode.reset()
 
     def step(self, action: str) -> StepResult:
-        return self.episode.step(action)
+        result = self.episode.step(action)
+        return replace(result, success=self.episode.success, action=self.history_action)
 
     def close(self) -> None:
         self.episode.close()
 
 
-class AgentBoardProblemSet:
-    """Mixin for the Tool-Query / Tool-Operation task environments: problem set ``agentboard``
-    is AgentBoard's problems, each played by :class:`AgentBoardToolEnvironment`; the other sets
-    are the class's own (our simulated tool worlds)."""
+class AgentBoardToolQuery(AgentBoardToolEnvironment):
+    """Tool-Query on AgentBoard's problems: academia, weather, movie."""
 
-    #: ``tool-query`` or ``tool-operation`` (AgentBoard's data folder).
-    agentboard_env_key: str = ""
-    AGENTBOARD_SET = "agentboard"
+    agentboard_env_key = "tool-query"
 
-    def __new__(cls, problem: Mapping[str, Any] | None = None, *args: Any, **kwargs: Any):
-        if problem is not None and problem.get("source") == "agentboard":
-            return AgentBoardToolEnvironment(problem)
-        return super().__new__(cls)
 
-    @classmethod
-    def problems(cls, problem_set: str, metadata: Mapping[str, Any]) -> list[dict[str, Any]]:
-        if problem_set == cls.AGENTBOARD_SET:
-            from acbench_tasks.agentboard.tools.problems import agentboard_problems
+class AgentBoardToolOperation(AgentBoardToolEnvironment):
+    """Tool-Operation on AgentBoard's problems: todo, sheet."""
 
-            return agentboard_problems(cls.agentboard_env_key, metadata)
-        return super().problems(problem_set, metadata)  # type: ignore[misc]
+    agentboard_env_key = "tool-operation"
