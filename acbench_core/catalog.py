@@ -167,6 +167,17 @@ BENCHMARKS: tuple[Benchmark, ...] = (
         lm_eval_name="acbench_realworld",
         headline_metric="progress_rate",
         secondary_metrics=("success_rate", "grounding_accuracy"),
+        data={
+            "acbench_realworld": DataSpec(
+                benchmark="agentboard",
+                hub_repo="hkust-nlp/agentboard",
+                # main from 2025-01-25 to 2025-06-24, when ACBench ran AgentBoard
+                hub_revision="c662f953684a4cfb182a3f2b998b20a973c00056",
+                layout_hint="<data_dir>/data/<env>/test.jsonl and the files beside it "
+                "(hkust-nlp/agentboard's data.tar.gz extracted), env one of alfworld, "
+                "scienceworld, jericho, pddl, tool-query, tool-operation",
+            )
+        },
         needs_agent=True,
     ),
 )

@@ -23,7 +23,7 @@ def _lm_eval(*args: str, cwd: Path) -> subprocess.CompletedProcess:
 def test_realworld_group_runs_offline_and_logs_trajectories(smollm2_path, tmp_path):
     # One problem per environment and one step each: the full loop, kept CI-sized.
     run = _lm_eval(
-        "--tasks", "acbench_realworld",
+        "--tasks", "acbench_realworld,acbench_realworld_alfworld",
         "--model", "acbench-agent",
         "--model_args", "model=hf,pretrained=acbench:smollm2",
         "--limit", "1",
@@ -34,7 +34,9 @@ def test_realworld_group_runs_offline_and_logs_trajectories(smollm2_path, tmp_pa
     assert run.returncode == 0, run.stderr[-3000:]
     results = json.loads(next(tmp_path.rglob("results_*.json")).read_text())
     group = results["groups"]["acbench_realworld"]
-    assert 0.0 <= group["progress_rate,none"] <= 1.0
+    paper_envs = ["jericho", "pddl", "tool_query", "tool_operation", "scienceworld"]
+    rates = [results["results"][f"acbench_realworld_{e}"]["progress_rate,none"] for e in paper_envs]
+    assert group["progress_rate,none"] == pytest.approx(sum(rates) / 5)  # AlfWorld not in it
     tasks = [name for name in results["results"] if name.startswith("acbench_realworld_")]
     assert sorted(tasks) == [
         "acbench_realworld_alfworld",
@@ -53,6 +55,9 @@ def test_realworld_group_runs_offline_and_logs_trajectories(smollm2_path, tmp_pa
         transcript = sample["resps"][0][0]
         assert transcript.startswith("Environment: ") and "[1] Action: " in transcript
         assert sample["steps"] == 1.0
+        metadata = results["configs"][name]["metadata"]
+        assert metadata["protocol"] == "acbench" and metadata["problem_set"] == "sample"
+        assert metadata["comparable_with_paper"] is False
 
 
 def test_plain_backend_stops_with_the_agent_command(tmp_path):
@@ -61,6 +66,7 @@ def test_plain_backend_stops_with_the_agent_command(tmp_path):
         "--tasks", "acbench_realworld_tool_query",
         "--model", "dummy",
         "--limit", "1",
+        "--metadata", json.dumps({"data_source": "sample"}),
         cwd=tmp_path,
     )  # fmt: skip
     assert run.returncode != 0

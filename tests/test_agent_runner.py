@@ -10,10 +10,10 @@ import pytest
 from acbench_tasks.agentboard.base import Environment, StepResult
 from acbench_tasks.agentboard.household import HouseholdEnvironment
 from acbench_tasks.agentboard.pddl_env import PddlEnvironment
-from acbench_tasks.agentboard.prompt import OMITTED, Turn, build_prompt, parse_action
-from acbench_tasks.agentboard.runner import EpisodeConfig, parse_result, run_episodes
+from acbench_tasks.agentboard.runner import Episode, EpisodeConfig, parse_result, run_episodes
 from acbench_tasks.agentboard.tool_operation import ToolOperationEnvironment
 from acbench_tasks.agentboard.tool_query import ToolQueryEnvironment
+from acbench_tasks.agentboard.vanilla_agent import Renderer
 
 
 def _problems() -> list[dict]:
@@ -45,10 +45,10 @@ class ScriptedModel:
         self.calls: list[int] = []
 
     def answer(self, prompt: str) -> str:
-        turn = prompt.split("Now it's your turn.", 1)[1]
-        goal = re.search(r"Goal: (.*)", turn).group(1)
+        turn = prompt.split("accomplish the goal: ", 1)[1]
+        goal = re.match(r"(.*)", turn).group(1)
         problem = self.by_goal[goal]
-        step = turn.count("\nAction:") - 1  # the prompt ends with an open "Action:"
+        step = turn.count("\nAction: ") - 1  # the prompt ends with an open "Action: "
         if sum(map(ord, problem["id"])) % 2:
             if step % 3 == 2:
                 return " do a little dance\n"
@@ -57,7 +57,7 @@ class ScriptedModel:
         return " " + (plan[step] if step < len(plan) else "look")
 
     def __call__(self, prompts: list[str], gen_kwargs: dict) -> list[str]:
-        assert gen_kwargs["max_gen_toks"] == 100 and gen_kwargs["until"] == ["\n"]
+        assert gen_kwargs["max_gen_toks"] == 100 and gen_kwargs["until"] == []  # no stop
         self.calls.append(len(prompts))
         return [self.answer(p) for p in prompts]
 
@@ -139,22 +139,6 @@ def test_step_limit_and_result_line():
         }
 
 
-@pytest.mark.parametrize(
-    ("generation", "action"),
-    [
-        (" go to cabinet 1\n", "go to cabinet 1"),
-        ("Action: open fridge 1", "open fridge 1"),
-        ("\n\nAction:  take mug 1 from desk 1\nObservation: ...", "take mug 1 from desk 1"),
-        ("> look", "look"),
-        ("Observation: You see nothing.", ""),
-        ("", ""),
-        ("   \n  ", ""),
-    ],
-)
-def test_parse_action(generation, action):
-    assert parse_action(generation) == action
-
-
 def test_parse_result_rejects_non_transcripts():
     assert parse_result("") is None
     assert parse_result("just text") is None
@@ -162,18 +146,32 @@ def test_parse_result_rejects_non_transcripts():
     assert parse_result('Result: {"progress_rate": 0.5}') == {"progress_rate": 0.5}
 
 
-def test_prompt_trims_oldest_history_first():
-    turns = [Turn(f"act {i}", "obs " * 50) for i in range(10)]
-    full = build_prompt("INSTR", "EXAMPLES", "the goal", "first", turns, chat=False, budget=10**6)
-    assert full.startswith("INSTR") and full.endswith("Action:") and "Observation: first" in full
-    assert full.count("Action: act") == 10 and "EXAMPLES" in full
-    small = build_prompt("INSTR", "EXAMPLES", "the goal", "first", turns, chat=False, budget=300)
-    assert len(small) // 4 + 1 <= 300
-    assert OMITTED in small and "act 9" in small and "act 0" not in small
-    assert "Goal: the goal" in small
-    chat = build_prompt("INSTR", "EX", "g", "first", turns[:1], chat=True, budget=10**6)
-    assert chat[0] == {"role": "system", "content": "INSTR"}
-    assert chat[1]["role"] == "user" and "Action: act 0" in chat[1]["content"]
+def test_clean_protocol_trims_the_oldest_history_first():
+    problem = {**HouseholdEnvironment.problems("sample", {})[0], "env": "alfworld"}
+    episode = Episode(problem, EpisodeConfig(protocol="clean", max_context=600, max_gen_toks=100))
+    for _ in range(12):
+        episode.advance("look")
+    full = Episode(problem, EpisodeConfig(protocol="acbench"))
+    for _ in range(12):
+        full.advance("look")
+    render = Renderer("clean")
+    trimmed, whole = episode.prompt(render), full.prompt(Renderer("acbench"))
+    assert len(trimmed) // 4 + 1 <= 500 < len(whole) // 4 + 1  # acbench trims only at 32k
+    assert trimmed.endswith("\nAction: ") and "accomplish the goal: " in trimmed
+    assert whole.count("Action: look") == 12 and 0 < trimmed.count("Action: look") < 12
+
+
+def test_prompts_over_acbenchs_engine_limit_get_an_empty_answer():
+    problems = [{**p, "env": "alfworld"} for p in HouseholdEnvironment.problems("sample", {})]
+    asked = []
+
+    def generate(prompts, kwargs):
+        asked.append(len(prompts))
+        return ["look"] * len(prompts)
+
+    config = EpisodeConfig(max_steps=2, max_context=50)  # every prompt is longer than this
+    results = run_episodes(problems, generate, config)
+    assert asked == [] and all(step.generation == "" for r in results for step in r.steps)
 
 
 # ------------------------------------------------------------------ the wrapper model
@@ -221,8 +219,9 @@ def test_agent_lm_plays_episodes_in_lockstep():
     ]
     model = ScriptedModel(problems)
     inner = FakeInner(model.answer)
+    inner.apply_chat_template = None  # a backend without chat templates: plain text
     lm = AgentLM(inner=inner)
-    settings = {"max_steps": 30, "max_gen_toks": 100, "max_context": 8192, "chat": False}
+    settings = {"max_steps": 30, "max_gen_toks": 100, "max_context": 8192, "protocol": "acbench"}
     requests = [
         _instance("agent_episode", (json.dumps({"problem": p, "settings": settings}), {}))
         for p in problems
@@ -233,26 +232,52 @@ def test_agent_lm_plays_episodes_in_lockstep():
     assert inner.generate_calls == longest  # one batched call per step, not per episode
 
 
-def test_agent_lm_renders_chat_prompts_with_the_backends_template():
+def _one_episode(lm, problem, **settings):
+    settings = {"max_steps": 2, "max_gen_toks": 100, "max_context": 8192, **settings}
+    payload = json.dumps({"problem": problem, "settings": settings})
+    return lm.agent_episode([_instance("agent_episode", (payload, {}))])[0]
+
+
+def test_clean_protocol_uses_the_chat_template_and_stops_at_observation():
     from acbench_tasks.agentboard.lm import AgentLM
 
     seen = []
 
     def answer(prompt):
         seen.append(prompt)
-        return "Action: look\nObservation: (the model should not write this)"
+        return "Action: look\nObservation: (the model should not write this)\nAction: go to desk 1"
 
     lm = AgentLM(inner=FakeInner(answer))
     problem = {**HouseholdEnvironment.problems("sample", {})[0], "env": "alfworld"}
-    settings = {"max_steps": 2, "max_gen_toks": 100, "max_context": 8192, "chat": True}
-    (transcript,) = lm.agent_episode(
-        [_instance("agent_episode", (json.dumps({"problem": problem, "settings": settings}), {}))]
-    )
+    transcript = _one_episode(lm, problem, protocol="clean")
     messages = json.loads(seen[-1])  # FakeInner's template is JSON
     assert [m["role"] for m in messages] == ["system", "user"]
-    assert messages[1]["content"].endswith("Reply with one line: Action: <action>")
+    assert messages[0]["content"].endswith("e.g. Action: put down cup. \n")
+    assert messages[1]["content"].endswith("\nAction: ")
     assert "Action: look\nObservation: You are in the middle of a room" in messages[1]["content"]
-    assert parse_result(transcript)["grounding_accuracy"] == 1.0
+    assert "[1] Action: look  (valid" in transcript
+
+
+def test_acbench_protocol_wraps_by_model_path_and_executes_the_invented_action(tmp_path):
+    from agentboard_fixtures import CHAT_TEMPLATES
+
+    from acbench_tasks.agentboard.lm import AgentLM
+
+    templates = tmp_path / "prompt_template.py"
+    templates.write_text(CHAT_TEMPLATES)
+    seen = []
+
+    def answer(prompt):
+        seen.append(prompt)
+        return "look\nObservation: nothing\nAction: inventory"
+
+    lm = AgentLM(inner=FakeInner(answer), agent_model_path="/models/Qwen2.5-7B-Instruct")
+    problem = {**HouseholdEnvironment.problems("sample", {})[0], "env": "alfworld"}
+    transcript = _one_episode(
+        lm, problem, protocol="acbench", upstream={"chat_templates_file": str(templates)}
+    )
+    assert seen[0].startswith("<|im_start|>system\n") and seen[0].endswith("<|im_start|>assistant")
+    assert "[1] Action: inventory" in transcript  # AgentBoard's parser takes the later Action:
 
 
 def test_plain_backend_refuses_agent_tasks_with_the_right_command():
@@ -273,18 +298,30 @@ def test_plain_backend_refuses_agent_tasks_with_the_right_command():
 
 
 def test_problem_set_follows_the_project_data_source(monkeypatch):
-    from acbench_tasks.agentboard.task import load_problems, problem_set_for
+    from acbench_tasks.agentboard.task import load_problems, problem_set_for, run_metadata
 
     monkeypatch.delenv("ACBENCH_DATA_SOURCE", raising=False)
-    assert problem_set_for({}) == "default"
+    assert problem_set_for({}) == "agentboard"
     assert problem_set_for({"data_source": "sample"}) == "sample"
-    assert problem_set_for({"data_source": "sample", "problem_set": "default"}) == "default"
+    assert problem_set_for({"data_source": "sample", "problem_set": "agentboard"}) == "agentboard"
     monkeypatch.setenv("ACBENCH_DATA_SOURCE", "sample")
     assert problem_set_for({}) == "sample"
     docs = load_problems("tool_query")
     assert [d["id"] for d in docs] == ["academia-00", "weather-00", "movie-00"]
     assert json.loads(docs[0]["problem"])["env"] == "tool_query"
+    assert len(load_problems("pddl", problem_set="generated")) == 60
     with pytest.raises(ValueError, match="unknown problem_set 'huge'"):
         load_problems("tool_query", problem_set="huge")
     with pytest.raises(ValueError, match="unknown agent environment 'chess'"):
         load_problems("chess")
+    with pytest.raises(ValueError, match="unknown AgentBoard environment 'chess'"):
+        load_problems("chess", problem_set="agentboard")
+    ours = run_metadata("pddl", {})
+    assert ours["comparable_with_paper"] is False and ours["problem_set"] == "sample"
+    monkeypatch.delenv("ACBENCH_DATA_SOURCE")
+    theirs = run_metadata("pddl", {"problem_set": "agentboard"})
+    assert theirs["comparable_with_paper"] is True and theirs["protocol"] == "acbench"
+    assert theirs["data_revision"] == "c662f953684a4cfb182a3f2b998b20a973c00056"
+    assert theirs["prompt_revision"].endswith("bb7255e2daf1989069a186dad9e53f70680961db")
+    clean = run_metadata("pddl", {"problem_set": "agentboard", "protocol": "clean"})
+    assert clean["comparable_with_paper"] is False

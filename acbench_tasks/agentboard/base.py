@@ -16,18 +16,27 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
+from acbench_tasks.agentboard.vanilla_agent import PromptParts
+
 #: Observation returned for an action the environment cannot parse or execute.
 INVALID_ACTION = "The action is not valid and therefore takes no effect."
 
 
 @dataclass(frozen=True)
 class StepResult:
-    """What one action did: the observation, whether it was accepted, progress in [0, 1]."""
+    """What one action did: the observation, whether it was accepted, progress in [0, 1].
+
+    ``success`` None means "progress reached 1.0"; environments whose success needs more (the
+    tools: ``finish``) or less say it. ``action`` is the action as the environment read it,
+    which is what the agent's history shows (None: as given).
+    """
 
     observation: str
     valid: bool
     progress: float
     done: bool = False
+    success: bool | None = None
+    action: str | None = None
 
 
 class Environment(ABC):
@@ -62,6 +71,16 @@ class Environment(ABC):
     def examples(self) -> str:
         """Worked example trajectories in the ``Action:``/``Observation:`` format."""
 
+    def prompt_parts(self) -> PromptParts:
+        """The vanilla agent's prompt pieces; our environments use their own instruction and
+        example, AgentBoard's environments override this with AgentBoard's prompt files."""
+        examples = self.examples()
+        return PromptParts(
+            instruction=self.instruction(),
+            examples=(f"{examples.strip()}\n",) if examples else (),
+            system_msg="You are a helpful assistant.",
+        )
+
     @abstractmethod
     def reset(self) -> str:
         """Start the episode; return the first observation."""
@@ -74,6 +93,7 @@ class Environment(ABC):
         """Release external resources (processes, files)."""
 
 
+#: Our own offline environments (``problem_set: sample``; the larger ``generated`` sets).
 _REGISTRY: dict[str, str] = {
     "pddl": "acbench_tasks.agentboard.pddl_env:PddlEnvironment",
     "tool_query": "acbench_tasks.agentboard.tool_query:ToolQueryEnvironment",
@@ -82,16 +102,30 @@ _REGISTRY: dict[str, str] = {
     "scienceworld": "acbench_tasks.agentboard.scienceworld_env:ScienceWorldEnvironment",
     "jericho": "acbench_tasks.agentboard.text_games:TextGameEnvironment",
 }
+#: AgentBoard's environments on AgentBoard's problems (``problem_set: agentboard``), keyed by
+#: our task's environment name; the tools register theirs here too.
+_AGENTBOARD_REGISTRY: dict[str, str] = {
+    "pddl": "acbench_tasks.agentboard.ab_pddl:AgentBoardPddl",
+    "alfworld": "acbench_tasks.agentboard.ab_alfworld:AgentBoardAlfWorld",
+    "scienceworld": "acbench_tasks.agentboard.ab_scienceworld:AgentBoardScienceWorld",
+    "jericho": "acbench_tasks.agentboard.ab_jericho:AgentBoardJericho",
+    "tool_query": "acbench_tasks.agentboard.tools.environment:AgentBoardToolQuery",
+    "tool_operation": "acbench_tasks.agentboard.tools.environment:AgentBoardToolOperation",
+}
+AGENTBOARD = "agentboard"
 
 
-def environment_class(name: str) -> type[Environment]:
-    """The environment class registered under ``name`` (imported on first use)."""
+def environment_class(name: str, source: str = "") -> type[Environment]:
+    """The environment class registered under ``name`` (imported on first use).
+
+    ``source`` ``agentboard`` picks AgentBoard's environment, anything else ours.
+    """
+    registry = _AGENTBOARD_REGISTRY if source == AGENTBOARD else _REGISTRY
     try:
-        target = _REGISTRY[name]
+        target = registry[name]
     except KeyError:
-        raise ValueError(
-            f"unknown agent environment {name!r}; known: {', '.join(sorted(_REGISTRY))}"
-        ) from None
+        what = "AgentBoard environment" if source == AGENTBOARD else "agent environment"
+        raise ValueError(f"unknown {what} {name!r}; known: {', '.join(sorted(registry))}") from None
     module, _, attr = target.partition(":")
     return getattr(importlib.import_module(module), attr)
 
@@ -105,8 +139,13 @@ def unknown_problem_set(env: str, problem_set: str, known: Sequence[str]) -> Val
 
 
 def make_environment(problem: Mapping[str, Any]) -> Environment:
-    """Build the environment named by ``problem["env"]`` for this problem."""
-    return environment_class(str(problem.get("env", "")))(problem)
+    """Build the environment named by ``problem["env"]`` (and ``problem["source"]``)."""
+    return environment_class(str(problem.get("env", "")), str(problem.get("source", "")))(problem)
+
+
+class MissingPiece(RuntimeError):
+    """A system piece an environment needs is missing (Java, a package, a game file): the
+    runner reports it once per environment and ends only that environment's episodes."""
 
 
 def worked_example(env: Environment, actions: Sequence[str]) -> str:

@@ -14,7 +14,8 @@ Example::
 
 Model arguments of the wrapper: ``model`` (inner lm-eval model name, default ``hf``),
 ``agent_concurrency`` (episodes in flight, default 64), ``agent_max_context`` (tokens; default
-the smaller of 8192 and the inner model's maximum length).
+the smaller of 8192 and the inner model's maximum length), ``agent_model_path`` (the path that
+ACBench's chat-wrapper rules read; default the inner model's ``pretrained``).
 """
 
 from __future__ import annotations
@@ -31,8 +32,9 @@ from lm_eval.api.instance import Instance
 from lm_eval.api.model import LM
 from lm_eval.api.registry import get_model, register_model
 
-from acbench_tasks.agentboard.prompt import approx_tokens
-from acbench_tasks.agentboard.runner import EpisodeConfig, run_episodes
+from acbench_tasks.agentboard import upstream
+from acbench_tasks.agentboard.runner import EpisodeConfig, approx_tokens, run_episodes
+from acbench_tasks.agentboard.vanilla_agent import Renderer
 
 logger = logging.getLogger(__name__)
 
@@ -65,10 +67,12 @@ class AgentLM(LM):
         model: str = "hf",
         agent_concurrency: int = DEFAULT_CONCURRENCY,
         agent_max_context: int | None = None,
+        agent_model_path: str | None = None,
         inner: LM | None = None,
         **inner_args: Any,
     ) -> None:
         super().__init__()
+        self.model_path = str(agent_model_path or inner_args.get("pretrained") or "")
         if inner is None:
             if model == MODEL_NAME:
                 raise ValueError(f"{MODEL_NAME} cannot wrap itself; pass model=hf (or vllm, ...)")
@@ -140,14 +144,44 @@ class AgentLM(LM):
         return info() if callable(info) else {}
 
     # ------------------------------------------------------------------ episodes
-    def count_tokens(self, text: str) -> int:
+    def count_tokens(self, prompt: Any) -> int:
         encode = getattr(self.inner, "tok_encode", None)
-        if encode is None or getattr(self.inner, "tokenizer", None) is None:
-            return approx_tokens(text)
+        if not isinstance(prompt, str) or encode is None or self._tokenizer() is None:
+            return approx_tokens(prompt)
         try:
-            return len(encode(text))
+            return len(encode(prompt))
         except Exception:  # API backends whose tokenizer cannot encode locally
-            return approx_tokens(text)
+            return approx_tokens(prompt)
+
+    def _tokenizer(self) -> Any:
+        try:
+            return getattr(self.inner, "tokenizer", None)
+        except Exception:
+            return None
+
+    def chat_template_fn(self) -> Any:
+        """The backend's chat template as ``messages -> prompt``, or None when it has none."""
+        apply = getattr(self.inner, "apply_chat_template", None)
+        if apply is None:
+            return None
+        tokenizer = self._tokenizer()
+        if tokenizer is not None and not getattr(tokenizer, "chat_template", None):
+            return None  # a base model: no template to apply
+        return lambda messages: apply(messages, add_generation_prompt=True)
+
+    def renderer(self, config: EpisodeConfig, sources: dict[str, Any]) -> Renderer:
+        """How prompts reach the model under the episode's protocol."""
+        templates: dict[str, str] = {}
+
+        def acbench_templates() -> dict[str, str]:
+            if not templates:
+                templates.update(upstream.acbench_chat_templates(sources))
+            return templates
+
+        render = Renderer(config.protocol, self.model_path, self.chat_template_fn(),
+                          acbench_templates)  # fmt: skip
+        logger.info("Agent prompts (%s protocol): %s", config.protocol, render.describe())
+        return render
 
     def generate_batch(self, prompts: list[Any], gen_kwargs: dict[str, Any]) -> list[str]:
         """One ``generate_until`` call on the inner model for a whole step."""
@@ -162,24 +196,26 @@ class AgentLM(LM):
 
     def agent_episode(self, requests: Sequence[Instance]) -> list[str]:
         """Play one episode per request; answer each with its readable transcript."""
-        problems, configs = [], []
+        problems, configs, sources = [], [], []
         for request in requests:
             spec = json.loads(request.args[0])
             problems.append(spec["problem"])
             settings = dict(spec.get("settings", {}))
             settings["max_context"] = min(int(settings.get("max_context", 8192)), self.max_context)
             configs.append(EpisodeConfig.from_mapping(settings))
+            sources.append(json.dumps(settings.get("upstream", {}), sort_keys=True))
         answers: list[str] = [""] * len(requests)
         # One lockstep group per environment (and settings): the prompts of one environment
         # have similar lengths, so a padded batch (HF) wastes little on the shorter ones.
-        groups: dict[tuple[EpisodeConfig, str], list[int]] = {}
+        groups: dict[tuple[EpisodeConfig, str, str], list[int]] = {}
         for index, config in enumerate(configs):
-            groups.setdefault((config, str(problems[index].get("env"))), []).append(index)
+            key = (config, str(problems[index].get("env")), sources[index])
+            groups.setdefault(key, []).append(index)
         from tqdm import tqdm
 
         with tqdm(total=len(requests), desc="Agent episodes") as bar:
-            for (config, _), indices in groups.items():
-                render = self.inner.apply_chat_template if config.chat else None
+            for (config, _, source), indices in groups.items():
+                render = self.renderer(config, json.loads(source))
                 finished = [0]
 
                 def report(done: int, total: int, finished=finished) -> None:

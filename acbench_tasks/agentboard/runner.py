@@ -19,38 +19,70 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from acbench_tasks.agentboard.base import Environment, environment_class, make_environment
-from acbench_tasks.agentboard.prompt import (
-    TokenCounter,
-    Turn,
-    approx_tokens,
-    build_prompt,
+from acbench_tasks.agentboard.base import (
+    Environment,
+    MissingPiece,
+    environment_class,
+    make_environment,
+)
+from acbench_tasks.agentboard.vanilla_agent import (
+    ACBENCH_CONTEXT_LENGTH,
+    ACBENCH_ENGINE_LENGTH,
+    DEFAULT_PROTOCOL,
+    MEMORY_SIZE,
+    PromptParts,
+    Protocol,
+    Renderer,
+    check_protocol,
+    fit_history,
+    generation_kwargs,
     parse_action,
+    system_text,
+    user_text,
 )
 
 logger = logging.getLogger(__name__)
 
 Generate = Callable[[list[Any], dict[str, Any]], list[str]]
+TokenCounter = Callable[[Any], int]
 RESULT_PREFIX = "Result: "
+_reported: set[tuple[str, str]] = set()
+
+
+def approx_tokens(prompt: Any) -> int:
+    """Token estimate for backends without a tokenizer (about 4 characters per token)."""
+    if isinstance(prompt, list):
+        return sum(approx_tokens(m.get("content", "")) + 4 for m in prompt)
+    return len(str(prompt)) // 4 + 1
 
 
 @dataclass(frozen=True)
 class EpisodeConfig:
-    """ACBench's agent settings: ≤30 steps, ≤100 new tokens per step, greedy, 8k context."""
+    """Episode settings. ``acbench``: ACBench's (30 steps, 100 new tokens, greedy, no stop,
+    history trimmed beyond 32,768 tokens, prompts over 8,192 tokens answered empty);
+    ``clean``: the history is trimmed to ``max_context`` − ``max_gen_toks``."""
 
     max_steps: int = 30
     max_gen_toks: int = 100
-    max_context: int = 8192
-    chat: bool = False
+    max_context: int = ACBENCH_ENGINE_LENGTH
+    protocol: Protocol = DEFAULT_PROTOCOL
 
     def gen_kwargs(self) -> dict[str, Any]:
-        until = ["\nObservation", "\n\n"] if self.chat else ["\n"]
-        return {"until": until, "max_gen_toks": self.max_gen_toks, "do_sample": False}
+        return generation_kwargs(self.protocol, self.max_gen_toks)
+
+    @property
+    def trim_budget(self) -> int:
+        if self.protocol == "acbench":
+            return ACBENCH_CONTEXT_LENGTH - self.max_gen_toks
+        return self.max_context - self.max_gen_toks
 
     @classmethod
     def from_mapping(cls, values: Mapping[str, Any]) -> EpisodeConfig:
         known = {k: values[k] for k in ("max_steps", "max_gen_toks", "max_context") if k in values}
-        return cls(**{k: int(v) for k, v in known.items()}, chat=bool(values.get("chat", False)))
+        return cls(
+            **{k: int(v) for k, v in known.items()},
+            protocol=check_protocol(values.get("protocol")),
+        )
 
 
 @dataclass
@@ -129,7 +161,7 @@ def parse_result(transcript: str) -> dict[str, float] | None:
 
 
 class Episode:
-    """One problem being played: its environment, history and best progress so far."""
+    """One problem being played: its environment, the agent's history and best progress."""
 
     def __init__(
         self,
@@ -144,46 +176,56 @@ class Episode:
             problem_id=str(problem.get("id", "")),
             goal=str(problem.get("goal", "")),
         )
-        self.turns: list[Turn] = []
+        self.history: list[tuple[str, str]] = []
         self.finished = False
         self.env: Environment | None = None
+        self.parts: PromptParts | None = None
         try:
             self.env = make_env(problem)
-            self.result.goal = self.env.goal
             self.result.first_observation = self.env.reset()
+            self.result.goal = self.env.goal
+            self.parts = self.env.prompt_parts()
+            self.history = [("Observation", self.result.first_observation)]
         except Exception as err:  # any failure of the environment ends only this episode
             self._crash("reset", err)
 
-    def prompt(self, count_tokens: TokenCounter = approx_tokens) -> str | list[dict[str, str]]:
-        assert self.env is not None
-        return build_prompt(
-            self.env.instruction(),
-            self.env.examples(),
-            self.result.goal,
-            self.result.first_observation,
-            self.turns,
-            chat=self.config.chat,
-            budget=self.config.max_context - self.config.max_gen_toks,
-            count_tokens=count_tokens,
+    def prompt(self, render: Renderer, count_tokens: TokenCounter = approx_tokens) -> Any:
+        """The rendered step prompt; the history trimmed as the protocol trims it."""
+        assert self.parts is not None
+        system = system_text(self.parts)
+        history = fit_history(
+            self.history,
+            lambda kept: count_tokens(
+                render(system, user_text(self.parts, self.result.goal, kept))
+            ),
+            self.config.trim_budget,
+            MEMORY_SIZE,
         )
+        return render(system, user_text(self.parts, self.result.goal, history))
+
+    def over_engine_limit(self, prompt: Any, count_tokens: TokenCounter) -> bool:
+        """ACBench's engine took at most ``max_context`` prompt tokens (answer: empty)."""
+        return self.config.protocol == "acbench" and count_tokens(prompt) > self.config.max_context
 
     def advance(self, generation: str) -> None:
         """Parse the model's answer, apply it, record the step."""
         assert self.env is not None and not self.finished
-        action = parse_action(generation)
+        action = parse_action(self.config.protocol, generation)
         try:
             outcome = self.env.step(action)
         except Exception as err:  # a dead JVM, a game error: keep what was reached
             self.result.steps.append(StepRecord(generation, action, f"[error] {err}", False, 0.0))
             self._crash("step", err)
             return
+        shown = action if outcome.action is None else outcome.action
         progress = min(max(float(outcome.progress), 0.0), 1.0)
         self.result.steps.append(
-            StepRecord(generation, action, outcome.observation, outcome.valid, progress)
+            StepRecord(generation, shown, outcome.observation, outcome.valid, progress)
         )
-        self.turns.append(Turn(action, outcome.observation))
+        self.history += [("Action", shown), ("Observation", outcome.observation)]
         self.result.progress_rate = max(self.result.progress_rate, progress)
-        if progress >= 1.0:
+        success = progress >= 1.0 if outcome.success is None else bool(outcome.success)
+        if success:
             self.result.success = True
             self._finish("goal reached")
         elif outcome.done:
@@ -192,14 +234,21 @@ class Episode:
             self._finish("step limit")
 
     def _crash(self, where: str, err: Exception) -> None:
-        logger.warning(
-            "%s episode %s: environment error in %s: %s",
-            self.result.env,
-            self.result.problem_id,
-            where,
-            err,
-        )
-        self.result.error = f"environment error in {where}: {type(err).__name__}: {err}"
+        message = f"{type(err).__name__}: {err}"
+        key = (self.result.env, str(err))
+        if isinstance(err, MissingPiece):
+            if key not in _reported:  # one line per missing piece, not one per episode
+                _reported.add(key)
+                logger.error("%s: %s; its episodes end here", self.result.env, err)
+        else:
+            logger.warning(
+                "%s episode %s: environment error in %s: %s",
+                self.result.env,
+                self.result.problem_id,
+                where,
+                message,
+            )
+        self.result.error = f"environment error in {where}: {message}"
         self._finish("environment error")
 
     def _finish(self, reason: str) -> None:
@@ -218,19 +267,19 @@ def run_episodes(
     config: EpisodeConfig,
     *,
     count_tokens: TokenCounter = approx_tokens,
-    render: Callable[[Any], Any] | None = None,
+    render: Renderer | None = None,
     max_concurrent: int = 64,
     make_env: Callable[[Mapping[str, Any]], Environment] = make_environment,
     on_step: Callable[[int, int], None] | None = None,
 ) -> list[EpisodeResult]:
     """Play every problem; results in input order.
 
-    ``render`` turns a prompt (string or message list) into what ``generate`` takes (for chat
-    prompts: the backend's ``apply_chat_template``). ``max_concurrent`` caps episodes in flight;
+    ``render`` turns (system, user) into what ``generate`` takes (ACBench's wrapper or the
+    backend's chat template; default: plain text). ``max_concurrent`` caps episodes in flight;
     each environment class caps its own (``Environment.max_parallel``). ``on_step(done, total)``
     reports finished episodes after every step.
     """
-    render = render or (lambda prompt: prompt)
+    render = render or Renderer(protocol=config.protocol)
     gen_kwargs = config.gen_kwargs()
     pending = list(enumerate(problems))[::-1]
     active: list[tuple[int, Episode]] = []
@@ -239,7 +288,8 @@ def run_episodes(
 
     def cap(problem: Mapping[str, Any]) -> int:
         try:
-            return environment_class(str(problem.get("env", ""))).max_parallel
+            kind = environment_class(str(problem.get("env", "")), str(problem.get("source", "")))
+            return kind.max_parallel
         except ValueError:
             return max_concurrent
 
@@ -262,12 +312,18 @@ def run_episodes(
         pending.extend(reversed(deferred))
         if not active:
             continue
-        prompts = [render(episode.prompt(count_tokens)) for _, episode in active]
-        generations = generate(prompts, dict(gen_kwargs))
-        if len(generations) != len(prompts):
-            raise RuntimeError(
-                f"generate returned {len(generations)} answers for {len(prompts)} prompts"
-            )
+        prompts = [episode.prompt(render, count_tokens) for _, episode in active]
+        asked = [
+            i
+            for i, ((_, episode), prompt) in enumerate(zip(active, prompts, strict=True))
+            if not episode.over_engine_limit(prompt, count_tokens)
+        ]
+        answers = generate([prompts[i] for i in asked], dict(gen_kwargs)) if asked else []
+        if len(answers) != len(asked):
+            raise RuntimeError(f"generate returned {len(answers)} answers for {len(asked)} prompts")
+        generations = [""] * len(prompts)  # over ACBench's engine limit: an empty answer
+        for i, answer in zip(asked, answers, strict=True):
+            generations[i] = answer
         still = []
         for (index, episode), generation in zip(active, generations, strict=True):
             episode.advance(generation)

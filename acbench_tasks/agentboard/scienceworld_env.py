@@ -146,6 +146,7 @@ class ScienceWorldEnvironment(Environment):
     def reset(self) -> str:
         self.env = _acquire()
         try:
+            self.env.envStepLimit = STEP_LIMIT  # JVMs are shared with AgentBoard's (limit 30)
             self.env.load(str(self.problem["task"]), int(self.problem["variation"]), "")
             observation, _ = self.env.reset()
             self.description = str(self.env.get_task_description())

@@ -6,10 +6,21 @@ Each document is one problem. The task does not build a text prompt: it sends an
 returning its person-readable trajectory. ``process_results`` reads the metrics from the last
 line of that trajectory: progress rate, success rate, grounding accuracy, environment errors.
 
-Task metadata (YAML ``metadata`` or ``--metadata``): ``problem_set`` (``default``, the
-paper-sized sets, or ``sample``; ``data_source: sample`` also selects the samples),
-``max_steps`` (30), ``max_gen_toks`` (100), ``max_context`` (8192), plus environment options
-(``pddl_dir``, ``game_dir``; see each environment's module).
+Task metadata (YAML ``metadata`` or ``--metadata``):
+
+* ``problem_set``: ``agentboard`` (the default: AgentBoard's own problems, scored as AgentBoard
+  scores them), ``sample`` (our small offline worlds, for tests and the demo; also selected by
+  ``data_source: sample``) or ``generated`` (our offline worlds at the paper's sizes). Results on
+  ours say ``comparable_with_paper: false``.
+* ``protocol``: ``acbench`` (the default: the agent as ACBench ran it) or ``clean`` (our
+  corrected agent); see :mod:`acbench_tasks.agentboard.vanilla_agent`.
+* ``max_steps`` (30), ``max_gen_toks`` (100), ``max_context`` (8192);
+* data and upstream texts: ``data_source``/``data_dir`` (:mod:`.data`), ``upstream_dir``,
+  ``prompt_dir``, ``pddl_dir``, ``chat_templates_file`` (:mod:`.upstream`).
+
+The protocol, the problem set, the data and prompt revisions and whether the numbers can be set
+next to the paper's are written into the task's metadata, so ``configs.<task>.metadata`` of the
+results file says what was run.
 """
 
 from __future__ import annotations
@@ -22,8 +33,10 @@ from typing import Any
 import datasets
 from lm_eval.api.instance import Instance
 
-from acbench_tasks.agentboard.base import environment_class
+from acbench_tasks.agentboard import data, upstream
+from acbench_tasks.agentboard.base import AGENTBOARD, environment_class
 from acbench_tasks.agentboard.runner import EpisodeConfig, parse_result
+from acbench_tasks.agentboard.vanilla_agent import check_protocol
 from acbench_tasks.common.chat import ChatTask
 from acbench_tasks.common.metrics import register_mean_metrics
 
@@ -33,30 +46,63 @@ ZERO_METRICS = {name: 0.0 for name in METRICS}
 register_mean_metrics(METRICS)
 
 
+PROBLEM_SETS = ("agentboard", "sample", "generated")
+#: Metadata keys naming local copies of upstream texts, passed on to the episodes.
+UPSTREAM_KEYS = ("upstream_dir", "prompt_dir", "pddl_dir", "chat_templates_file")
+
+
 def problem_set_for(metadata: Mapping[str, Any]) -> str:
     """``problem_set`` if given; else ``sample`` when the project-wide data source is the
     samples (``--metadata '{"data_source": "sample"}'`` or ``ACBENCH_DATA_SOURCE=sample``);
-    else ``default`` (the paper-sized sets)."""
+    else ``agentboard`` (AgentBoard's problems)."""
     if metadata.get("problem_set"):
-        return str(metadata["problem_set"])
+        chosen = str(metadata["problem_set"])
+        if chosen not in PROBLEM_SETS:
+            raise ValueError(
+                f"unknown problem_set {chosen!r}; choose one of {', '.join(PROBLEM_SETS)} "
+                '(--metadata \'{"problem_set": "sample"}\')'
+            )
+        return chosen
     source = metadata.get("data_source") or os.environ.get("ACBENCH_DATA_SOURCE")
-    return "sample" if str(source).lower() == "sample" else "default"
+    return "sample" if str(source).lower() == "sample" else "agentboard"
 
 
 def load_problems(agent_env: str, **metadata: Any) -> list[dict[str, Any]]:
     """Documents of one environment: ``id``, ``env``, ``goal`` and the problem as JSON."""
     problem_set = problem_set_for(metadata)
+    if problem_set == AGENTBOARD:
+        problems = environment_class(agent_env, AGENTBOARD).problems(AGENTBOARD, metadata)
+        extra = {"source": AGENTBOARD}
+    else:  # our own worlds; their paper-sized sets are called "default" inside
+        own = "default" if problem_set == "generated" else problem_set
+        problems = environment_class(agent_env).problems(own, metadata)
+        extra = {}
     docs = []
-    for problem in environment_class(agent_env).problems(problem_set, metadata):
+    for problem in problems:
         docs.append(
             {
                 "id": str(problem["id"]),
                 "env": agent_env,
                 "goal": str(problem.get("goal", "")),
-                "problem": json.dumps({**problem, "env": agent_env}, sort_keys=True),
+                "problem": json.dumps({**problem, **extra, "env": agent_env}, sort_keys=True),
             }
         )
     return docs
+
+
+def run_metadata(agent_env: str, metadata: Mapping[str, Any]) -> dict[str, Any]:
+    """What a run of this task plays, for ``configs.<task>.metadata`` (no download)."""
+    problem_set = problem_set_for(metadata)
+    protocol = check_protocol(metadata.get("protocol"))
+    info: dict[str, Any] = {"protocol": protocol, "problem_set": problem_set}
+    if problem_set == AGENTBOARD:
+        info.update(data.provenance(metadata))
+        info.update(upstream.provenance(metadata))
+    else:
+        info.update({"data_source": "acbench offline worlds", "data_revision": "acbench",
+                     "prompt_revision": "acbench"})  # fmt: skip
+    info["comparable_with_paper"] = problem_set == AGENTBOARD and protocol == "acbench"
+    return info
 
 
 def load_dataset(agent_env: str, **metadata: Any) -> datasets.DatasetDict:
@@ -69,14 +115,21 @@ def load_dataset(agent_env: str, **metadata: Any) -> datasets.DatasetDict:
 class AgentTask(ChatTask):
     """One environment's problems, each played as a multi-turn episode by ``acbench-agent``."""
 
-    def settings(self, chat: bool) -> dict[str, Any]:
+    def __init__(self, config: dict[str, Any] | None = None, **kwargs: Any) -> None:
+        super().__init__(config=config, **kwargs)
+        metadata = self.config.metadata if isinstance(self.config.metadata, dict) else {}
+        agent_env = str((self.config.dataset_kwargs or {}).get("agent_env", ""))
+        self.config.metadata = {**metadata, **run_metadata(agent_env, metadata)}
+
+    def settings(self) -> dict[str, Any]:
         metadata = self.config.metadata or {}
         defaults = EpisodeConfig()
         return {
             "max_steps": int(metadata.get("max_steps", defaults.max_steps)),
             "max_gen_toks": int(metadata.get("max_gen_toks", defaults.max_gen_toks)),
             "max_context": int(metadata.get("max_context", defaults.max_context)),
-            "chat": bool(chat),
+            "protocol": check_protocol(metadata.get("protocol")),
+            "upstream": {k: str(metadata[k]) for k in UPSTREAM_KEYS if metadata.get(k)},
         }
 
     def doc_to_text(self, doc: dict, doc_to_text: Any = None) -> str:
@@ -86,11 +139,12 @@ class AgentTask(ChatTask):
         return ""
 
     def fewshot_context(self, doc: dict, num_fewshot: int, *args: Any, **kwargs: Any) -> str:
-        """The request payload: the problem and the episode settings, as JSON."""
-        chat = bool(kwargs.get("apply_chat_template", args[2] if len(args) > 2 else False))
+        """The request payload: the problem and the episode settings, as JSON.
+
+        The chat template is the protocol's business (``--apply_chat_template`` changes nothing).
+        """
         return json.dumps(
-            {"problem": json.loads(doc["problem"]), "settings": self.settings(chat)},
-            sort_keys=True,
+            {"problem": json.loads(doc["problem"]), "settings": self.settings()}, sort_keys=True
         )
 
     def construct_requests(self, doc: dict, ctx: Any, **kwargs: Any) -> Instance:

@@ -1,9 +1,12 @@
-"""Tool-Operation (ACBench §12): change the state of simulated apps with tools.
+"""Tool-Operation (ACBench §12): change the state of apps with tools.
 
-Two apps: a todo list and a spreadsheet, both filled from the problem's seed. Each problem's
-annotated subgoals are checks on the final state (a todo completed, a cell holding a value,
-...); progress rate = share of checks that hold (the runner keeps the best point of the
-episode), success = all of them. ``finish`` ends the episode.
+``problem_set: agentboard`` (the default) plays AgentBoard's 40 problems on its own tools (a
+Todoist account, Google Sheets copies; :mod:`acbench_tasks.agentboard.tools`). The ``sample`` and
+``generated`` sets are ours, not comparable with the paper: two apps, a todo list and a
+spreadsheet, both filled from the problem's seed. Each problem's annotated subgoals are checks on
+the final state (a todo completed, a cell holding a value, ...); progress rate = share of checks
+that hold (the runner keeps the best point of the episode), success = all of them. ``finish`` ends
+the episode.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from acbench_tasks.agentboard.tools import Tool, ToolEnvironment, normalize_answer
+from acbench_tasks.agentboard.tools.offline import Tool, ToolEnvironment, normalize_answer
 
 _CHORES = [
     "Buy milk",

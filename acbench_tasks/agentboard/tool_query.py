@@ -1,11 +1,13 @@
-"""Tool-Query (ACBench §11): answer questions by querying simulated tools.
+"""Tool-Query (ACBench §11): answer questions by querying tools.
 
-Three offline worlds, generated from a fixed seed: an academic citation graph (papers,
-authors, citations), a weather archive (cities, countries, daily weather) and a movie database
-(movies, people). Each problem has annotated subgoals: the tool calls that lead to the answer,
-then the answer itself. Progress rate = share of subgoals reached (calls made, in any order);
-a correct final answer (``finish``) reaches them all. A wrong answer ends the episode with the
-progress the calls had reached.
+``problem_set: agentboard`` (the default) plays AgentBoard's 60 problems on its own tools (academia
+offline, weather and movie live or replayed; :mod:`acbench_tasks.agentboard.tools`). The ``sample``
+and ``generated`` sets are ours, not comparable with the paper: three offline worlds, generated
+from a fixed seed: an academic citation graph (papers, authors, citations), a weather archive
+(cities, countries, daily weather) and a movie database (movies, people). Each problem has
+annotated subgoals: the tool calls that lead to the answer, then the answer itself. Progress rate =
+share of subgoals reached (calls made, in any order); a correct final answer (``finish``) reaches
+them all. A wrong answer ends the episode with the progress the calls had reached.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import random
 from collections.abc import Mapping
 from typing import Any
 
-from acbench_tasks.agentboard.tools import Tool, ToolEnvironment, answer_matches, call_key
+from acbench_tasks.agentboard.tools.offline import Tool, ToolEnvironment, answer_matches, call_key
 
 _FIRST = [
     "Ada",

@@ -1,4 +1,8 @@
-"""Shared machinery of the simulated-tool environments (Tool-Query and Tool-Operation).
+"""Our own offline tool worlds' machinery (``problem_set: sample``; not AgentBoard's tools).
+
+These simulated worlds (:mod:`..tool_query`, :mod:`..tool_operation`) are substitutes for tests and
+the demo; results on them say ``comparable_with_paper: false``. AgentBoard's own five tools live
+beside this module (:mod:`.academia`, :mod:`.weather`, :mod:`.movie`, :mod:`.todo`, :mod:`.sheet`).
 
 The agent calls a tool per turn as AgentBoard's tool tasks do::
 
