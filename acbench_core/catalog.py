@@ -84,9 +84,11 @@ BFCL_DATA = DataSpec(
     layout_hint="<data_dir>/BFCL_v4_<category>.json and <data_dir>/possible_answer/"
     "BFCL_v4_<category>.json, JSON lines (BFCL_v3_<category>.json names work too)",
 )
+# THUDM/LongBench moved to zai-org/LongBench (the old id redirects). No revision is pinned here
+# (none could be checked offline); the commit actually read is written into the results.
 LONGBENCH_DATA = DataSpec(
     benchmark="longbench",
-    hub_repo="THUDM/LongBench",
+    hub_repo="zai-org/LongBench",
     layout_hint="<data_dir>/data/<subset>.jsonl (THUDM/LongBench's data.zip unpacked) "
     "or <data_dir>/data.zip",
 )

@@ -1,4 +1,5 @@
-"""Needle-in-a-Haystack: scorer, grid, prompt length and needle depth, heatmap and its command."""
+"""Needle-in-a-Haystack: scorer, grid, ACBench's haystack and needle insertion on a real
+tokenizer, the window rule, the clean variant, heatmap and its command."""
 
 from __future__ import annotations
 
@@ -10,7 +11,13 @@ import pytest
 
 from acbench_tasks.common.long_context import count_tokens, load_tokenizer, sentence_boundaries
 from acbench_tasks.niah import niah
-from acbench_tasks.niah.heatmap import HeatmapError, cell_table, plot_heatmap, read_cells
+from acbench_tasks.niah.heatmap import (
+    HeatmapError,
+    cell_table,
+    over_window_lengths,
+    plot_heatmap,
+    read_cells,
+)
 
 
 @pytest.fixture(scope="module")
@@ -34,6 +41,8 @@ def test_score_hand_computed() -> None:
     assert niah.score_response(None) == 0.0
     assert niah.score_response("anything", answer="") == 0.0
     assert niah.score_response("mangé à Paris", answer="mangé à Paris") == 1.0
+    # "day." keeps its period: "day" alone does not count (visualize.py's word set).
+    assert niah.score_response("sunny day") == pytest.approx(1 / 11)
 
 
 # ----------------------------------------------------------------------------- grid
@@ -56,7 +65,132 @@ def test_grid_from_metadata_and_cap() -> None:
         niah.grid({"context_lengths": ["long"]})
 
 
-# ----------------------------------------------------------------------------- haystack
+# ----------------------------------------------------------------------------- acbench haystack
+PASS = "Alpha beta. Gamma delta epsilon. Zeta eta theta iota."  # 15 SmolLM2 tokens
+
+
+@pytest.fixture(scope="module")
+def tiny_haystack(smol_tokenizer, tmp_path_factory) -> niah.UpstreamHaystack:
+    folder = tmp_path_factory.mktemp("hay")
+    (folder / "a.txt").write_text(PASS, encoding="utf-8")
+    return niah.UpstreamHaystack(smol_tokenizer, 300, str(folder))
+
+
+def test_acbench_haystack_budget_and_insertion_hand_computed(tiny_haystack, smol_tokenizer) -> None:
+    # Tokens of one pass: Alpha|beta|.|Gamma|delta|epsilon|.|Z|eta|et|a|theta|i|ota|. (15);
+    # periods ("." = id 30) end tokens 3, 7 and 15. Whole passes until 300 tokens: 20.
+    assert smol_tokenizer.encode(".", add_special_tokens=False) == [30]
+    assert len(tiny_haystack.tokens) == 300 and tiny_haystack.text == PASS * 20
+    needle = smol_tokenizer.encode(niah.ACBENCH_NEEDLE, add_special_tokens=False)
+    assert len(needle) == 25
+    # L = 250: budget 250 - 200 = 50, so the context keeps 50 - 25 = 25 tokens.
+    middle = tiny_haystack.build(250, 50, (30,))
+    assert middle.context_tokens == 25
+    # depth 50: int(25 * 0.5) = 12, back to just after the period ending token 7.
+    assert middle.needle_token == 7
+    book = (
+        "Alpha beta. Gamma delta epsilon."
+        + niah.ACBENCH_NEEDLE
+        + (" Zeta eta theta iota.Alpha beta. Gamma delta epsilon. Zeta et")
+    )
+    assert middle.prompt == (
+        "<|im_start|> This is a very long story book: <book> " + book + " </book>.\n Based on "
+        "the content of the book, Question: The best thing to do in San Francisco is: \nAnswer:"
+    )
+    # depth 11: int(25 * 0.11) = 2, no period before it: the needle goes first.
+    assert tiny_haystack.build(250, 11, (30,)).needle_token == 0
+    start = tiny_haystack.build(250, 0, (30,)).prompt
+    assert start.startswith("<|im_start|> This is a very long story book: <book> \nThe best")
+    # depth 100: appended after the 25 tokens.
+    end = tiny_haystack.build(250, 100, (30,))
+    assert end.needle_token == 25
+    assert "Zeta et" + niah.ACBENCH_NEEDLE + " </book>" in end.prompt
+    with pytest.raises(ValueError, match="no room"):
+        tiny_haystack.build(220, 50, (30,))
+
+
+def test_acbench_cells_on_the_essays(smol_tokenizer) -> None:
+    haystack = niah.UpstreamHaystack(smol_tokenizer, 8000)
+    template = niah.ACBENCH_PROMPT.format(context="", question=niah.ACBENCH_QUESTION)
+    overhead = len(smol_tokenizer.encode(template, add_special_tokens=False))
+    for length in (1000, 8000):
+        for depth in niah.DEFAULT_DEPTHS:
+            cell = haystack.build(length, depth, (30,))
+            assert cell.context_tokens == length - 200 - 25
+            ids = smol_tokenizer.encode(cell.prompt, add_special_tokens=False)
+            assert abs(len(ids) - (length - 200 + overhead)) <= 4, (length, depth, len(ids))
+            assert cell.prompt.count(niah.ACBENCH_NEEDLE) == 1
+            if 0 < depth < 100 and cell.needle_token:
+                before = cell.prompt[: cell.prompt.index(niah.ACBENCH_NEEDLE)]
+                assert before.endswith("."), before[-30:]
+
+
+def test_model_provider_and_period_ids(smol_tokenizer) -> None:
+    provider = niah.model_provider
+    assert provider({"pretrained": "/data2/share/Qwen2.5/Qwen2.5-7B-Instruct-AWQ"}) == "Qwen"
+    assert provider({"pretrained": "internlm/internlm2_5-7b-chat"}) == "InternLM"
+    assert provider({"model": "deepseek-ai/DeepSeek-R1-Distill-Qwen-7B"}) == "DeepSeek"
+    assert provider({"pretrained": "meta-llama/Meta-Llama-3-8B-Instruct"}) == "LLaMA3"
+    assert provider({"pretrained": "mistralai/Mistral-7B-Instruct-v0.2"}) == "Mistral"
+    assert provider({"pretrained": "acbench:smollm2"}) == "other"
+    assert provider({"pretrained": "x", "model_provider": "mistral"}) == "Mistral"
+    with pytest.raises(ValueError, match="model_provider"):
+        provider({"model_provider": "OpenAI"})
+    assert niah.period_ids("Qwen", smol_tokenizer) == (13,)
+    assert niah.period_ids("Mistral", smol_tokenizer) == (842, 28723)
+    assert niah.period_ids("Gemma", smol_tokenizer) == (30,)  # encode(".")
+
+
+def _niah_task(metadata: dict):
+    from lm_eval.tasks._yaml_loader import load_yaml
+
+    from acbench_core.paths import tasks_path
+
+    config = load_yaml(tasks_path() / "niah" / "acbench_niah.yaml")
+    config["metadata"] = {**config["metadata"], **metadata}
+    return config["class"](config=config)
+
+
+def test_acbench_task_window_rule_sampling_and_metadata(tiny_llama: Path) -> None:
+    # The tiny Llama's window is 2048 tokens: the 3000-token cells score 0 unasked.
+    task = _niah_task(
+        {"pretrained": str(tiny_llama), "context_lengths": [1000, 3000], "depth_percents": [50]}
+    )
+    docs = list(task.test_docs())
+    assert [d["context_length"] for d in docs] == [1000, 3000]  # not capped
+
+    def template(messages, add_generation_prompt=True):
+        return "<chat>" + messages[-1]["content"]
+
+    short, long = (
+        task.fewshot_context(d, 0, apply_chat_template=True, chat_template=template) for d in docs
+    )
+    assert short.startswith("<|im_start|> This is a very long story book: <book> ")  # no template
+    first = task.construct_requests(docs[0], short, metadata=("t", 0, 1))
+    assert first.arguments[0] == short
+    assert first.arguments[1] == {
+        "until": [],
+        "do_sample": True,
+        "temperature": 1.0,
+        "top_p": 1.0,
+        "top_k": 0,
+        "repetition_penalty": 1.0,
+        "max_gen_toks": 30,
+    }
+    second = task.construct_requests(docs[1], long, metadata=("t", 1, 1))
+    assert second.arguments[0] == "Answer:" and second.arguments[1]["max_gen_toks"] == 1
+    answer = "eat a sandwich and sit in Dolores Park on a sunny day."
+    assert task.process_results(docs[0], [f"  {answer}"]) == {"score": 1.0, "over_window": 0.0}
+    assert task.process_results(docs[1], [answer]) == {"score": 0.0, "over_window": 1.0}
+    recorded = task.config.metadata
+    assert recorded["protocol"] == "acbench" and recorded["window"] == 2048
+    assert recorded["model_provider"] == "other" and isinstance(recorded["sampling_seed"], int)
+    assert recorded["comparable_with_paper"] is True
+    seeded = _niah_task({"pretrained": str(tiny_llama), "context_lengths": [1000], "seed": 7})
+    assert seeded.config.metadata["sampling_seed"] == 7
+
+
+# ----------------------------------------------------------------------------- clean haystack
 @pytest.mark.parametrize("length", [1000, 4000, 15000])
 @pytest.mark.parametrize("depth", [0, 33, 50, 100])
 def test_prompt_length_and_needle_depth(haystack, smol_tokenizer, length, depth) -> None:
@@ -94,12 +228,21 @@ def test_question_and_needle_are_configurable(haystack) -> None:
         haystack.build(20, 50)
 
 
-def test_dataset_caps_lengths_to_the_model(smollm2_path: Path) -> None:
+def test_clean_task_caps_lengths_to_the_model(smollm2_path: Path) -> None:
     meta = {"pretrained": str(smollm2_path), "context_lengths": [1000, 8000, 9000]}
-    docs = niah.load_dataset(**meta)["test"]
+    task = _niah_task({**meta, "protocol": "clean"})
+    docs = list(task.test_docs())
     assert sorted({d["context_length"] for d in docs}) == [1000, 8000]
     assert len(docs) == 2 * len(niah.DEFAULT_DEPTHS)
     assert docs[0]["answer"] == niah.ANSWER
+    assert task.config.generation_kwargs["max_gen_toks"] == niah.MAX_GEN_TOKS
+    prompt = task.fewshot_context(
+        docs[0],
+        0,
+        apply_chat_template=True,
+        chat_template=lambda m, **k: "<chat>" + m[-1]["content"],
+    )
+    assert prompt.startswith("<chat>Read the following text.")
 
 
 # ----------------------------------------------------------------------------- heatmap
@@ -109,7 +252,8 @@ def _write_samples(folder: Path) -> Path:
     with open(path, "w", encoding="utf-8") as handle:
         for (length, depth), score in rows:
             doc = {"context_length": length, "depth_percent": depth}
-            handle.write(json.dumps({"doc": doc, "score": score}) + "\n")
+            over = 1.0 if length == 2000 else 0.0
+            handle.write(json.dumps({"doc": doc, "score": score, "over_window": over}) + "\n")
     (folder / "results_2026-01-01T00-00-00.json").write_text("{}", encoding="utf-8")
     return path
 
@@ -122,6 +266,7 @@ def test_read_cells_averages_repeats_and_finds_files(tmp_path: Path) -> None:
     assert read_cells(tmp_path) == cells
     lengths, depths, rows = cell_table(cells)
     assert (lengths, depths, rows) == ([1000, 2000], [0, 50], [[0.5, 0.0], [0.5, None]])
+    assert over_window_lengths(tmp_path) == {2000}
 
 
 def test_read_cells_errors(tmp_path: Path) -> None:
@@ -137,7 +282,7 @@ def test_heatmap_png_and_command(tmp_path: Path, capsys) -> None:
     from acbench.cli import main
 
     samples = _write_samples(tmp_path)
-    png = plot_heatmap(read_cells(samples), tmp_path / "map.png", title="test")
+    png = plot_heatmap(read_cells(samples), tmp_path / "map.png", title="test", over_window={2000})
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert main(["niah-heatmap", str(tmp_path)]) == 0
     assert (tmp_path / "niah_heatmap.png").is_file()
@@ -171,8 +316,9 @@ def _run_niah(tmp_path: Path, metadata: dict) -> dict:
 
 @pytest.mark.e2e
 def test_smollm2_finds_a_short_needle(tmp_path: Path) -> None:
-    """SmolLM2 retrieves the needle from a 1k-token haystack (one cell, chat template)."""
-    cells = _run_niah(tmp_path, {"context_lengths": [1000], "depth_percents": [50]})
+    """SmolLM2 retrieves the needle from a 1k-token haystack (one cell, clean protocol)."""
+    meta = {"context_lengths": [1000], "depth_percents": [50], "protocol": "clean"}
+    cells = _run_niah(tmp_path, meta)
     assert list(cells) == [(1000, 50)]
     assert cells[(1000, 50)] >= 0.9
 
@@ -180,6 +326,7 @@ def test_smollm2_finds_a_short_needle(tmp_path: Path) -> None:
 @pytest.mark.slow
 def test_smollm2_loses_the_needle_mid_context_at_6k(tmp_path: Path) -> None:
     """The README claim: high at 1k, clearly lower at 6k (needle mid-context). ~5 min on CPU."""
-    cells = _run_niah(tmp_path, {"context_lengths": [1000, 6000], "depth_percents": [50]})
+    meta = {"context_lengths": [1000, 6000], "depth_percents": [50], "protocol": "clean"}
+    cells = _run_niah(tmp_path, meta)
     assert cells[(1000, 50)] >= 0.9
     assert cells[(6000, 50)] <= 0.5

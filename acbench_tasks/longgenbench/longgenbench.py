@@ -1,49 +1,80 @@
-"""LongGenBench: many questions in one prompt, all answered in one long generation (ACBench §4-5).
+"""LongGenBench: many questions in one prompt, all answered in one long generation.
 
-GSM8K: the test questions in blocks of K = 30, after 8 worked examples (lm-eval's ``gsm8k-cot``
-exemplars), numbered from 9 on. MMLU: the first K = 20 test questions of each subject after its
-5 chain-of-thought examples (lm-eval's ``flan_cot_fewshot`` prompts, the chain-of-thought-hub
-set, which has 4 for college_chemistry, formal_logic and human_aging; numbering follows).
+``acbench`` protocol (default): what ACBench ran (its ``thirdpartys/SCOPE``: ``data_gen``,
+``run_longgenbench.py``, ``eval_longgenbench.py``; see longcontext-upstream.md §2).
 
-The model answers in order, each answer starting ``Answer_<n>:`` and ending ``The answer is
-<x>``. Scoring splits the generation at the ``Answer_<n>:`` markers, reads the last ``The answer
-is`` of each and compares it with the gold answer of question n (numbers compared as numbers,
-MMLU as letters); a question without a readable answer is wrong. Per prompt ``score`` =
-correct / K; the task score is the mean over prompts. ``answered`` is the share of questions
-with a readable answer.
+* GSM8K: the 1,319 test questions (``openai/gsm8k``) in blocks of K = 30; only full blocks run
+  (the 29-question tail went to another file that was never run): 43 prompts.
+  Prompt = ``"Examples: \\n"`` + LongGenBench's ``LongGenBench_prompt.txt`` +
+  ``"\\n\\nFollowing Question: \\n"`` + ``"Question_{i}:\\n{q}\\n"`` for i = 9… + ``"\\n"``.
+* MMLU: for each of the 57 subjects, LongGenBench's ``<subject>_test.csv`` is formatted whole
+  (``pandas.read_csv(header=None)``, ``question\\n(A) a(B) b(C) c(D) d\\n\\n`` per row, pandas'
+  NA parsing included) and split on blank lines; the first K = 20 pieces are the questions and
+  the first 20 answer letters the golds, so questions containing a blank line shift the golds
+  (upstream's quirk, kept). Demos: ``LongGenBench_prompt.json[subject]``, questions by
+  ``Q:.*?\\(D\\)`` (which cuts option D's text), answers by ``A:.*?The answer is.*?\\)``;
+  numbering from 6.
+* System instruction: ACBench's ``model2prompt`` (MMLU's ends with "about " and nothing after),
+  wrapped by the model key as ``run_longgenbench.py`` does (:func:`acbench_chat`), never by
+  lm-eval's chat template. Greedy, 4,096 (GSM8K) / 7,950 (MMLU) new tokens, no stop string.
+* Scoring: ``re.findall(r'Answer_\\d+:\\s*.*?answer is (\\d+)', pred, re.DOTALL)`` (GSM8K) and
+  ``re.findall(r'Answer_\\d+:\\s*.*?answer is \\((.*?)\\)', pred)`` (MMLU) paired with the golds
+  by list position; accuracy = correct / K; the paper's number is round(100 × mean, 4). The
+  regexes are evaluated by :func:`gsm8k_predictions` / :func:`mmlu_predictions`, which return
+  exactly what those ``findall`` calls return (tested against them) in time linear in the
+  output, where the regexes themselves backtrack quadratically over whitespace.
 
-Metadata: ``questions_per_prompt`` (K), and the data-source keys; the generation length is the
-YAML's ``max_gen_toks`` (ACBench: 4,096 GSM8K, 7,950 MMLU) or ``--gen_kwargs max_gen_toks=N``.
+The upstream texts are read at run time from Dominic789654/LongGenBench @ 98458646 and
+pprp/ACBench @ da7110e (:mod:`acbench_tasks.common.upstream`: a checkout named by
+``longgenbench_repo`` / ``acbench_repo``, the cache, or one download). With
+``data_source: sample`` files written for this project stand in for them.
+
+``clean`` protocol: this project's variant. Worked examples from lm-eval (``gsm8k-cot``; MMLU
+``flan_cot_fewshot``), all 1,319 GSM8K questions (44 prompts), a plain instruction, lm-eval's
+chat template, and a lenient parser: each ``Answer_<n>:`` section's last ``The answer is <x>``
+(any case; ``$``, commas, signs and decimals for numbers; ``(B)`` or ``B`` for letters) is
+compared with the gold of question n.
+
+Both report ``score`` (accuracy at position, per prompt) and ``answered`` (share of positions
+with a readable answer). Metadata: ``protocol``, ``questions_per_prompt`` (K), ``model_key``,
+the data-source keys; ``--gen_kwargs max_gen_toks=N`` (acbench: lower only).
 """
 
 from __future__ import annotations
 
+import ast
+import bisect
 import functools
+import io
 import json
 import logging
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
-
-import datasets
 
 from acbench_core.catalog import benchmark
 from acbench_core.data_sources import DataSourceError, resolve_source
 from acbench_tasks.common.long_context import (
     TokenizerUnavailableError,
     count_tokens,
+    model_key,
     model_max_length,
 )
 from acbench_tasks.common.metrics import register_mean_metrics
 from acbench_tasks.common.prompt_task import SinglePromptTask
 from acbench_tasks.common.records import convert_records, read_jsonl
+from acbench_tasks.common.upstream import PinnedRepo, UpstreamText, read_upstream
 
 logger = logging.getLogger(__name__)
 
 BENCHMARKS = ("gsm8k", "mmlu")
 DEFAULT_K = {"gsm8k": 30, "mmlu": 20}
+#: ACBench's new-token budgets (``dataset2maxlen_4K`` for K = 30, ``_8K`` otherwise).
+ACBENCH_MAX_GEN_TOKS = {"gsm8k": 4096, "mmlu": 7950}
+#: First question number after the worked examples (upstream ``data_gen`` scripts).
+ACBENCH_FIRST_NUMBER = {"gsm8k": 9, "mmlu": 6}
 LETTERS = "ABCD"
 _LONGGENBENCH = benchmark("longgenbench")
 DATA = {  # the samples are generated, see samples.py
@@ -54,6 +85,248 @@ _FILES = {
     "gsm8k": ["main/test-00000-of-00001.parquet", "main/test.jsonl"],
     "mmlu": ["all/test-00000-of-00001.parquet", "all/test.jsonl"],
 }
+
+# ----------------------------------------------------------------------------- upstream files
+LONGGENBENCH_REPO = PinnedRepo(
+    github="Dominic789654/LongGenBench",
+    commit="98458646ced747ca81a2d3023213a00a70cd7694",
+    copy_key="longgenbench_repo",
+)
+ACBENCH_REPO = PinnedRepo(
+    github="pprp/ACBench",
+    commit="da7110e7a66c1cbc5044f03b023e606bc5457606",
+    copy_key="acbench_repo",
+)
+GSM8K_PROMPT_FILE = "data/LongGenBench_GSM8K_prompt/LongGenBench_prompt.txt"
+MMLU_PROMPT_FILE = "data/LongGenBench_MMLU_prompt/LongGenBench_prompt.json"
+MMLU_TEST_FILE = "data/MMLU/data/test/{subject}_test.csv"
+SYSTEM_PROMPT_FILE = "thirdpartys/SCOPE/run_longgenbench.py"
+#: The 57 subjects of LongGenBench's MMLU generator, in its order.
+MMLU_SUBJECTS: tuple[str, ...] = (
+    "abstract_algebra", "anatomy", "astronomy", "business_ethics", "clinical_knowledge",
+    "college_biology", "college_chemistry", "college_computer_science", "college_mathematics",
+    "college_medicine", "college_physics", "computer_security", "conceptual_physics",
+    "econometrics", "electrical_engineering", "elementary_mathematics", "formal_logic",
+    "global_facts", "high_school_biology", "high_school_chemistry",
+    "high_school_computer_science", "high_school_european_history", "high_school_geography",
+    "high_school_government_and_politics", "high_school_macroeconomics",
+    "high_school_mathematics", "high_school_microeconomics", "high_school_physics",
+    "high_school_psychology", "high_school_statistics", "high_school_us_history",
+    "high_school_world_history", "human_aging", "human_sexuality", "international_law",
+    "jurisprudence", "logical_fallacies", "machine_learning", "management", "marketing",
+    "medical_genetics", "miscellaneous", "moral_disputes", "moral_scenarios", "nutrition",
+    "philosophy", "prehistory", "professional_accounting", "professional_law",
+    "professional_medicine", "professional_psychology", "public_relations",
+    "security_studies", "sociology", "us_foreign_policy", "virology", "world_religions",
+)  # fmt: skip
+
+Reader = Callable[[PinnedRepo, str], UpstreamText]
+
+
+def upstream_reader(metadata: Mapping[str, Any]) -> Reader:
+    """Reads upstream files: the pinned repositories, or the samples' stand-ins."""
+    if resolve_source(DATA["gsm8k"], metadata).kind == "sample":
+        import hashlib
+
+        from acbench_tasks.longgenbench.samples import sample_upstream_files
+
+        files = sample_upstream_files()
+
+        def read_sample(repo: PinnedRepo, path: str) -> UpstreamText:
+            if path not in files:
+                raise DataSourceError(f"LongGenBench samples: no stand-in for {path}")
+            text = files[path]
+            return UpstreamText(text, f"sample:{path}", hashlib.sha256(text.encode()).hexdigest())
+
+        return read_sample
+    return lambda repo, path: read_upstream(repo, path, metadata)
+
+
+def system_prompts(metadata: Mapping[str, Any]) -> tuple[dict[str, str], str]:
+    """ACBench's ``model2prompt`` (parsed, never executed) and where it was read."""
+    if resolve_source(DATA["gsm8k"], metadata).kind == "sample":
+        from acbench_tasks.longgenbench.samples import SAMPLE_INSTRUCTIONS
+
+        return dict(SAMPLE_INSTRUCTIONS), "sample: instructions written for the samples"
+    source = read_upstream(ACBENCH_REPO, SYSTEM_PROMPT_FILE, metadata)
+    try:
+        tree = ast.parse(source.text)
+        for node in tree.body:
+            if isinstance(node, ast.Assign) and any(
+                getattr(target, "id", None) == "model2prompt" for target in node.targets
+            ):
+                table = ast.literal_eval(node.value)
+                if all(isinstance(table.get(b), str) for b in BENCHMARKS):
+                    return {b: table[b] for b in BENCHMARKS}, source.origin
+    except (SyntaxError, ValueError) as err:
+        raise DataSourceError(f"{source.origin}: cannot read model2prompt ({err})") from None
+    raise DataSourceError(f"{source.origin}: no model2prompt with gsm8k and mmlu prompts")
+
+
+# ----------------------------------------------------------------------------- acbench prompts
+def gsm8k_prompt(demos: str, questions: Sequence[str], first: int = 9) -> str:
+    """LongGenBench's GSM8K prompt: demos, then the questions numbered from ``first``."""
+    prompt = "Examples: \n" + demos + "\n\nFollowing Question: \n"
+    prompt += "".join(f"Question_{i}:\n{q}\n" for i, q in enumerate(questions, first))
+    return prompt + "\n"
+
+
+def mmlu_demos(text: str) -> str:
+    """A subject's demos in LongGenBench's layout, by its generator's two regexes."""
+    questions = re.findall(r"Q:.*?\(D\)", text, re.DOTALL)
+    answers = re.findall(r"A:.*?The answer is.*?\)", text, re.DOTALL)
+    out = "".join(
+        f"Question_{i}:\n" + re.sub(r"^Q: ", "", q.strip()) + "\n\n"
+        for i, q in enumerate(questions, 1)
+    )
+    return out + "".join(
+        f"Answer_{i}:\n" + re.sub(r"^A: ", "", a.strip()) + "\n\n" for i, a in enumerate(answers, 1)
+    )
+
+
+def mmlu_csv_pieces(csv_text: str, origin: str) -> tuple[list[str], list[Any]]:
+    """(question pieces, answer column) of a test CSV, as LongGenBench's generator made them:
+    every row formatted, the whole text split on blank lines."""
+    import pandas as pd
+
+    try:
+        frame = pd.read_csv(io.StringIO(csv_text), header=None)
+    except Exception as err:  # pandas' parser errors
+        raise DataSourceError(f"{origin}: not a readable CSV ({err})") from None
+    if frame.shape[1] < 3 or frame.shape[1] - 2 > len(LETTERS):
+        raise DataSourceError(f"{origin}: expected question, options and answer columns")
+    text = ""
+    for row in range(frame.shape[0]):
+        question = frame.iloc[row, 0]
+        if not isinstance(question, str):
+            raise DataSourceError(f"{origin}, row {row + 1}: the question is not text")
+        text += question + "\n"
+        for j in range(frame.shape[1] - 2):
+            text += f"({LETTERS[j]}) {frame.iloc[row, j + 1]}"
+        text += "\n\n"
+    text += "\n\n"
+    return text.split("\n\n"), list(frame.iloc[:, frame.shape[1] - 1])
+
+
+def mmlu_prompt(demos: str, questions: Sequence[str], first: int = 6) -> str:
+    prompt = "Examples: \n" + demos + "\n\nFollowing Question: \n"
+    prompt += "".join(f"Question_{i}:\n{q}\n" for i, q in enumerate(questions, first))
+    return prompt + "\n"
+
+
+def acbench_chat(system: str, prompt: str, key: str) -> tuple[str, str]:
+    """(prompt, rule) by ``run_longgenbench.py``'s wrapping, matched on the lower-cased key."""
+    lower = key.lower()
+    if "llama2" in lower:
+        return f"[INST] <<SYS>>\n {system} \n<</SYS>>\n\n{prompt} [/INST]", "llama2"
+    if "llama-3" in lower:
+        return f"<<SYS>>\n {system} \n<</SYS>>\n\n{prompt}", "llama-3"
+    chatml = (
+        f"<|im_start|>system\n{system}<|im_end|>\n<|im_start|>user\n{prompt}<|im_end|>\n"
+        "<|im_start|>assistant\n"
+    )
+    if "qwen" in lower:
+        return chatml, "qwen"
+    if "internlm" in lower:
+        return f"<|System|>: {system}\n<|User|>: {prompt}\n<|Assistant|>: ", "internlm"
+    if "megrez" in lower:
+        return chatml, "megrez"
+    if "gemma" in lower:
+        return (
+            f"<start_of_turn>system\n{system}<end_of_turn>\n<start_of_turn>user\n{prompt}"
+            "<end_of_turn>\n<start_of_turn>model",
+            "gemma",
+        )
+    if "phi" in lower:
+        return f"Instruct: {system}\nInput: {prompt}\nOutput: ", "phi"
+    if "minicpm" in lower:
+        return f"<|system|>{system}</s><|user|>{prompt}</s><|assistant|>", "minicpm"
+    return system + "\n\n" + prompt, "none (system + blank line + prompt)"
+
+
+# ----------------------------------------------------------------------------- acbench scoring
+_MARKER = re.compile(r"Answer_\d+:")
+_GSM8K_ANSWER = re.compile(r"answer is (\d+)")
+_MMLU_OPEN = re.compile(r"answer is \(")
+_GSM8K_GOLD = re.compile(r"####\s*(\d+)")
+
+
+def gsm8k_gold(solution: Any) -> str | None:
+    """``re.search(r'####\\s*(\\d+)', answer)`` of upstream's eval (``1,207`` → ``1``)."""
+    if not isinstance(solution, str):
+        return None
+    match = _GSM8K_GOLD.search(solution)
+    return match.group(1) if match else None
+
+
+def gsm8k_predictions(pred: str) -> list[str]:
+    """Exactly ``re.findall(r'Answer_\\d+:\\s*.*?answer is (\\d+)', pred, re.DOTALL)``.
+
+    From each ``Answer_<n>:`` marker the lazy match runs to the first ``answer is <digits>``
+    after it (case-sensitive, so ``answer is $18`` is passed over and the match runs on into
+    later answers); the next search starts where that match ended. Once a marker has no
+    answer after it, no later marker has one either. Linear time.
+    """
+    if not isinstance(pred, str):
+        return []
+    found = [(m.start(), m.end(), m.group(1)) for m in _GSM8K_ANSWER.finditer(pred)]
+    starts = [start for start, _, _ in found]
+    out, position = [], 0
+    while (marker := _MARKER.search(pred, position)) is not None:
+        k = bisect.bisect_left(starts, marker.end())
+        if k == len(found):
+            break
+        out.append(found[k][2])
+        position = found[k][1]
+    return out
+
+
+def mmlu_predictions(pred: str) -> list[str]:
+    """Exactly ``re.findall(r'Answer_\\d+:\\s*.*?answer is \\((.*?)\\)', pred)`` (no DOTALL).
+
+    ``\\s*`` may cross newlines but ``.`` may not, so ``answer is (X)`` counts only on the first
+    non-blank line after ``Answer_<n>:``; the capture runs to the first ``)`` on that line. A
+    marker without one is skipped and the search goes on from the next. Linear time.
+    """
+    if not isinstance(pred, str):
+        return []
+    opens = [m.start() for m in _MMLU_OPEN.finditer(pred)]
+    closes = [i for i, ch in enumerate(pred) if ch == ")"]
+    newlines = [i for i, ch in enumerate(pred) if ch == "\n"]
+    width = len("answer is (")
+    out, position = [], 0
+    while (marker := _MARKER.search(pred, position)) is not None:
+        line_start = marker.end()
+        while line_start < len(pred) and pred[line_start].isspace():  # \s* (greedy)
+            line_start += 1
+        n = bisect.bisect_left(newlines, line_start)
+        line_end = newlines[n] if n < len(newlines) else len(pred)
+        k = bisect.bisect_left(opens, line_start)
+        if k < len(opens) and opens[k] < line_end:
+            inner = opens[k] + width
+            c = bisect.bisect_left(closes, inner)
+            if c < len(closes) and closes[c] < line_end:
+                out.append(pred[inner : closes[c]])
+                position = closes[c] + 1
+                continue
+        position = marker.end()
+    return out
+
+
+def acbench_score(pred: Any, golds: Sequence[str | None], benchmark: str) -> dict[str, float]:
+    """Upstream's per-prompt accuracy: predictions and golds paired by list position."""
+    if not golds:
+        return {"score": 0.0, "answered": 0.0}
+    extract = gsm8k_predictions if benchmark == "gsm8k" else mmlu_predictions
+    predicted = extract(pred) if isinstance(pred, str) else []
+    correct = sum(g is not None and g == p for g, p in zip(golds, predicted, strict=False))
+    return {
+        "score": correct / len(golds),
+        "answered": min(len(predicted), len(golds)) / len(golds),
+    }
+
+
+# ----------------------------------------------------------------------------- clean prompts
 INSTRUCTION = (
     "Answer every question below, in order, one after the other. Start the answer to question "
     '<n> with "Answer_<n>:", reason step by step, and end it with "The answer is <x>.", '
@@ -62,16 +335,8 @@ INSTRUCTION = (
 )
 GENERATION_MARGIN = 8  # tokens kept free when capping max_gen_toks to the model length
 _FORM = {"gsm8k": "a number", "mmlu": "the letter of the correct option, such as (A)"}
-_MARKER_RE = re.compile(r"Answer_(\d+)\s*:")
-_ANSWER_RE = {
-    "gsm8k": re.compile(r"answer is\s*:?\s*\$?\s*(-?[\d,]*\.?\d+)", re.IGNORECASE),
-    "mmlu": re.compile(r"answer is\s*:?\s*\(?([A-D])\b\)?", re.IGNORECASE),
-}
-
-register_mean_metrics(["score", "answered"])
 
 
-# ----------------------------------------------------------------------------- few-shot
 @functools.cache
 def gsm8k_examples() -> tuple[tuple[str, str], ...]:
     """The 8 chain-of-thought examples of lm-eval's ``gsm8k-cot`` task (question, answer)."""
@@ -111,9 +376,8 @@ def format_mmlu_question(question: str, choices: Sequence[str]) -> str:
     return f"{question.strip()}\n{options}"
 
 
-# ----------------------------------------------------------------------------- prompt
 def build_prompt(doc: Mapping[str, Any]) -> str:
-    """Instruction, the worked examples as numbered questions and answers, then the block."""
+    """clean: instruction, the worked examples as numbered questions and answers, the block."""
     benchmark = doc["benchmark"]
     if benchmark == "gsm8k":
         header, shots = "", gsm8k_examples()
@@ -137,9 +401,18 @@ def build_prompt(doc: Mapping[str, Any]) -> str:
     return "\n\n".join(lines) + "\n\n"
 
 
-# ----------------------------------------------------------------------------- scoring
-def extract_answers(generation: str, benchmark: str) -> dict[int, str]:
-    """Question number → the last ``The answer is <x>`` in its ``Answer_<n>:`` section.
+# ----------------------------------------------------------------------------- clean scoring
+_MARKER_RE = re.compile(r"Answer_(\d+)\s*:")
+#: Written so that no two quantifiers compete for the same whitespace (linear time).
+_ANSWER_RE = {
+    "gsm8k": re.compile(r"answer is\s*(?::\s*)?(?:\$\s*)?(-?[\d,]*\.?\d+)", re.IGNORECASE),
+    "mmlu": re.compile(r"answer is\s*(?::\s*)?\(?([A-D])\b\)?", re.IGNORECASE),
+}
+_MAX_NUMBER_DIGITS = 9  # question numbers and answers longer than this are not read
+
+
+def extract_answers(generation: Any, benchmark: str) -> dict[int, str]:
+    """clean: question number → the last ``The answer is <x>`` in its ``Answer_<n>:`` section.
 
     The first section for a number counts; sections without a readable answer are left out.
     """
@@ -148,6 +421,8 @@ def extract_answers(generation: str, benchmark: str) -> dict[int, str]:
     markers = list(_MARKER_RE.finditer(generation))
     answers: dict[int, str] = {}
     for index, marker in enumerate(markers):
+        if len(marker.group(1)) > _MAX_NUMBER_DIGITS:
+            continue
         number = int(marker.group(1))
         if number in answers:
             continue
@@ -159,20 +434,22 @@ def extract_answers(generation: str, benchmark: str) -> dict[int, str]:
 
 
 def same_answer(predicted: str, gold: str, benchmark: str) -> bool:
-    """Numbers compare as numbers (commas ignored); letters case-insensitively."""
+    """clean: numbers compare as numbers (commas ignored); letters case-insensitively."""
     if benchmark == "mmlu":
         return predicted.strip().upper() == gold.strip().upper()
+    a, b = predicted.replace(",", ""), gold.replace(",", "")
+    if max(len(a), len(b)) > 40:
+        return False
     try:
-        a, b = float(predicted.replace(",", "")), float(gold.replace(",", ""))
+        return math.isclose(float(a), float(b), rel_tol=0.0, abs_tol=1e-6)
     except ValueError:
         return False
-    return math.isclose(a, b, rel_tol=0.0, abs_tol=1e-6)
 
 
 def score_generation(
     generation: Any, golds: Sequence[str], first_number: int, benchmark: str
 ) -> dict[str, float]:
-    """``score``: share of questions answered correctly at their position; ``answered``."""
+    """clean: ``score`` = share answered correctly at their position; ``answered``."""
     if not golds:
         return {"score": 0.0, "answered": 0.0}
     answers = extract_answers(generation, benchmark)
@@ -181,45 +458,61 @@ def score_generation(
         predicted = answers.get(first_number + k)
         if predicted is not None:
             answered += 1
-            correct += same_answer(predicted, gold, benchmark)
+            correct += gold is not None and same_answer(predicted, gold, benchmark)
     return {"score": correct / len(golds), "answered": answered / len(golds)}
 
 
-# ----------------------------------------------------------------------------- data
-def gsm8k_gold(answer: str) -> str:
-    """The number after ``####`` in a GSM8K solution, commas removed."""
+def clean_gsm8k_gold(answer: str) -> str:
+    """clean: the number after the last ``####`` of a GSM8K solution, commas removed."""
     if "####" not in answer:
         raise ValueError("no '#### <number>' in 'answer'")
     return answer.rsplit("####", 1)[1].strip().replace(",", "")
 
 
-def _read_records(benchmark: str, metadata: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+# ----------------------------------------------------------------------------- data
+def _read_records(benchmark: str, metadata: Mapping[str, Any]) -> tuple[list[Any], dict]:
+    """Hub-format records (openai/gsm8k, cais/mmlu) and their provenance."""
     source = resolve_source(DATA[benchmark], metadata)
     if source.kind == "sample":
         from acbench_tasks.longgenbench.samples import sample_records
 
-        return sample_records(benchmark)
+        info = {"data_source": f"sample: generated {benchmark}", "data_source_kind": "sample"}
+        return sample_records(benchmark), info
     path = source.fetch(_FILES[benchmark])
+    parts = path.parts
+    revision = (
+        parts[parts.index("snapshots") + 1]
+        if source.kind == "hub" and "snapshots" in parts[:-1]
+        else None
+    )
+    info = {
+        "data_source": source.describe() + (f"@{revision}" if revision else "") + f" ({path.name})",
+        "data_source_kind": source.kind,
+        "data_revision": revision or source.spec.hub_revision,
+    }
     if path.suffix == ".parquet":
         import pyarrow.parquet as pq
 
-        return pq.read_table(path).to_pylist()
-    with open(path, encoding="utf-8") as handle:
-        return read_jsonl(handle, str(path))
+        return pq.read_table(path).to_pylist(), info
+    try:
+        with open(path, encoding="utf-8") as handle:
+            return read_jsonl(handle, str(path)), info
+    except UnicodeDecodeError as err:
+        raise DataSourceError(f"LongGenBench: {path} is not UTF-8 ({err})") from None
 
 
 def _question(record: Mapping[str, Any], benchmark: str) -> tuple[str, str, str]:
-    """(question text, gold, subject) of a record; raises ValueError on missing fields."""
+    """clean: (question text, gold, subject) of a record; raises ValueError on missing fields."""
     if not isinstance(record.get("question"), str):
         raise ValueError("no 'question' text")
     if benchmark == "gsm8k":
         if not isinstance(record.get("answer"), str):
             raise ValueError("no 'answer' text")
-        return record["question"].strip(), gsm8k_gold(record["answer"]), ""
+        return record["question"].strip(), clean_gsm8k_gold(record["answer"]), ""
     choices, answer = record.get("choices"), record.get("answer")
-    if not isinstance(choices, Sequence) or len(choices) != 4:
+    if not isinstance(choices, Sequence) or isinstance(choices, str) or len(choices) != 4:
         raise ValueError("'choices' must list 4 options")
-    if not isinstance(answer, int) or not 0 <= answer < 4:
+    if isinstance(answer, bool) or not isinstance(answer, int) or not 0 <= answer < 4:
         raise ValueError("'answer' must be an option index 0-3")
     subject = str(record.get("subject") or "")
     return format_mmlu_question(record["question"], choices), LETTERS[answer], subject
@@ -228,47 +521,193 @@ def _question(record: Mapping[str, Any], benchmark: str) -> tuple[str, str, str]
 def make_blocks(
     records: Sequence[Mapping[str, Any]], benchmark: str, k: int
 ) -> list[dict[str, Any]]:
-    """Prompts' documents: GSM8K in consecutive blocks of k; MMLU the first k per subject."""
+    """clean: GSM8K in consecutive blocks of k (the tail too); MMLU the first k per subject."""
     items = convert_records(
         records, lambda record: _question(record, benchmark), f"LongGenBench-{benchmark}"
     )
     if benchmark == "gsm8k":
         groups = [("", items[i : i + k]) for i in range(0, len(items), k)]
+        first = len(gsm8k_examples()) + 1
     else:
         by_subject: dict[str, list[tuple[str, str, str]]] = {}
         for item in items:
             by_subject.setdefault(item[2], []).append(item)
         groups = [(subject, rows[:k]) for subject, rows in by_subject.items()]
-    return [
-        {
-            "benchmark": benchmark,
-            "block": index,
-            "subject": subject,
-            "questions": [q for q, _, _ in rows],
-            "golds": [g for _, g, _ in rows],
-        }
-        for index, (subject, rows) in enumerate(groups)
-    ]
+    docs = []
+    for index, (subject, rows) in enumerate(groups):
+        if benchmark == "mmlu":
+            first = len(mmlu_examples(subject)[1]) + 1
+        docs.append(
+            {
+                "benchmark": benchmark,
+                "block": index,
+                "subject": subject,
+                "prompt": "",
+                "questions": [q for q, _, _ in rows],
+                "golds": [g for _, g, _ in rows],
+                "first_number": first,
+            }
+        )
+    return docs
 
 
-def load_dataset(longgenbench: str, **metadata: Any) -> datasets.DatasetDict:
-    """lm-eval ``custom_dataset``: one document per packed prompt."""
-    if longgenbench not in BENCHMARKS:
-        raise DataSourceError(f"unknown LongGenBench variant {longgenbench!r}; use gsm8k or mmlu")
-    k = int(metadata.get("questions_per_prompt") or DEFAULT_K[longgenbench])
+def _gsm8k_record(record: Mapping[str, Any]) -> tuple[str, str]:
+    if not isinstance(record.get("question"), str) or not isinstance(record.get("answer"), str):
+        raise ValueError("'question' and 'answer' must be text")
+    return record["question"], record["answer"]
+
+
+def acbench_gsm8k_blocks(
+    records: Sequence[Mapping[str, Any]], demos: str, k: int
+) -> list[dict[str, Any]]:
+    """acbench: full blocks of k questions in test order (the shorter tail is not run)."""
+    items = convert_records(records, _gsm8k_record, "LongGenBench-gsm8k")
+    docs = []
+    for index, start in enumerate(range(0, len(items) - k + 1, k)):
+        block = items[start : start + k]
+        questions = [q for q, _ in block]
+        docs.append(
+            {
+                "benchmark": "gsm8k",
+                "block": index,
+                "subject": "",
+                "prompt": gsm8k_prompt(demos, questions, ACBENCH_FIRST_NUMBER["gsm8k"]),
+                "questions": questions,
+                "golds": [gsm8k_gold(a) for _, a in block],
+                "first_number": ACBENCH_FIRST_NUMBER["gsm8k"],
+            }
+        )
+    return docs
+
+
+def acbench_mmlu_blocks(
+    read: Reader, subjects: Sequence[str], k: int
+) -> tuple[list[dict[str, Any]], dict[str, str]]:
+    """acbench: one prompt per subject from LongGenBench's CSVs and demos; files read."""
+    demos_file = read(LONGGENBENCH_REPO, MMLU_PROMPT_FILE)
+    try:
+        demo_texts = json.loads(demos_file.text)
+    except json.JSONDecodeError as err:
+        raise DataSourceError(f"{demos_file.origin} is not valid JSON ({err})") from None
+    files = {MMLU_PROMPT_FILE: demos_file.sha256}
+    docs = []
+    for index, subject in enumerate(subjects):
+        if not isinstance(demo_texts.get(subject), str):
+            raise DataSourceError(f"{demos_file.origin} has no demos for {subject!r}")
+        path = MMLU_TEST_FILE.format(subject=subject)
+        csv_file = read(LONGGENBENCH_REPO, path)
+        files[path] = csv_file.sha256
+        pieces, letters = mmlu_csv_pieces(csv_file.text, csv_file.origin)
+        questions = pieces[:k]
+        docs.append(
+            {
+                "benchmark": "mmlu",
+                "block": index,
+                "subject": subject,
+                "prompt": mmlu_prompt(
+                    mmlu_demos(demo_texts[subject]), questions, ACBENCH_FIRST_NUMBER["mmlu"]
+                ),
+                "questions": questions,
+                "golds": [g if isinstance(g, str) else None for g in letters[:k]],
+                "first_number": ACBENCH_FIRST_NUMBER["mmlu"],
+            }
+        )
+    return docs, files
+
+
+def _questions_per_prompt(benchmark: str, metadata: Mapping[str, Any]) -> int:
+    k = int(metadata.get("questions_per_prompt") or DEFAULT_K[benchmark])
     if k <= 0:
         raise ValueError(f"questions_per_prompt must be positive, not {k}")
-    blocks = make_blocks(_read_records(longgenbench, metadata), longgenbench, k)
-    return datasets.DatasetDict({"test": datasets.Dataset.from_list(blocks)})
+    return k
 
 
+def load_documents(
+    benchmark: str, metadata: Mapping[str, Any], protocol: str = "acbench"
+) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """One document per packed prompt, and the provenance for the results metadata."""
+    if benchmark not in BENCHMARKS:
+        raise DataSourceError(f"unknown LongGenBench variant {benchmark!r}; use gsm8k or mmlu")
+    k = _questions_per_prompt(benchmark, metadata)
+    info: dict[str, Any] = {"questions_per_prompt": k}
+    if protocol == "clean":
+        records, source = _read_records(benchmark, metadata)
+        return make_blocks(records, benchmark, k), {**info, **source}
+    read = upstream_reader(metadata)
+    sample = resolve_source(DATA[benchmark], metadata).kind == "sample"
+    if benchmark == "gsm8k":
+        records, source = _read_records("gsm8k", metadata)
+        demos = read(LONGGENBENCH_REPO, GSM8K_PROMPT_FILE)
+        docs = acbench_gsm8k_blocks(records, demos.text, k)
+        files = {GSM8K_PROMPT_FILE: demos.sha256}
+        origin = demos.origin
+    else:
+        from acbench_tasks.longgenbench.samples import MMLU_SUBJECTS as SAMPLE_SUBJECTS
+
+        docs, files = acbench_mmlu_blocks(read, SAMPLE_SUBJECTS if sample else MMLU_SUBJECTS, k)
+        source = {
+            "data_source": "sample: generated CSVs"
+            if sample
+            else f"{LONGGENBENCH_REPO.describe()}:data/MMLU/data/test",
+            "data_source_kind": "sample" if sample else "github",
+            "data_revision": None if sample else LONGGENBENCH_REPO.commit,
+        }
+        origin = "sample" if sample else LONGGENBENCH_REPO.describe()
+    info["upstream"] = {
+        "repository": "sample stand-ins" if sample else LONGGENBENCH_REPO.describe(),
+        "read_from": origin,
+        "sha256": files,
+    }
+    return docs, {**info, **source}
+
+
+def load_dataset(longgenbench: str, **metadata: Any) -> Any:
+    """The documents as a ``datasets.DatasetDict`` (``test`` split), for use outside lm-eval."""
+    import datasets
+
+    from acbench_tasks.common.long_context import task_protocol
+
+    docs, _ = load_documents(longgenbench, metadata, task_protocol(metadata))
+    return datasets.DatasetDict({"test": datasets.Dataset.from_list(docs)})
+
+
+# ----------------------------------------------------------------------------- lm-eval task
 class LongGenBenchTask(SinglePromptTask):
     """One packed prompt per document, one long greedy generation, positional scoring.
 
     When the evaluated model's tokenizer is known, each request's ``max_gen_toks`` is capped so
     that prompt + answer fit the model's length: lm-eval would otherwise cut the prompt from the
-    left to make room (ACBench's 7,950 MMLU tokens exceed an 8k model with its prompt).
+    left to make room (vLLM, which ACBench used, stops the generation at the window instead).
     """
+
+    @classmethod
+    def protocol_generation(cls, config: Mapping[str, Any], protocol: str) -> dict | None:
+        name = (config.get("dataset_kwargs") or {}).get("longgenbench")
+        if name not in BENCHMARKS:
+            return None
+        settings = {"until": [], "do_sample": False, "temperature": 0.0}
+        if protocol == "acbench":
+            return {
+                **settings,
+                "max_gen_toks": ACBENCH_MAX_GEN_TOKS[name],
+                "repetition_penalty": 1.0,
+            }
+        return {**settings, "max_gen_toks": ACBENCH_MAX_GEN_TOKS[name]}
+
+    def load_documents(self, options: dict[str, Any]) -> tuple[list[dict], dict[str, Any]]:
+        name = str(options.get("longgenbench"))
+        docs, info = load_documents(name, options, self.protocol)
+        if self.protocol == "acbench":
+            self.system_prompts, info["system_prompt_source"] = system_prompts(options)
+        return docs, info
+
+    def paper_comparable(self) -> bool:
+        name = (self.config.dataset_kwargs or {}).get("longgenbench")
+        return (
+            self.protocol == "acbench"
+            and int(self.metadata.get("questions_per_prompt", 0)) == DEFAULT_K.get(name)
+            and "sample" not in str(self.metadata.get("system_prompt_source"))
+        )
 
     @functools.cached_property
     def _length_limit(self) -> tuple[Any, int] | None:
@@ -297,26 +736,33 @@ class LongGenBenchTask(SinglePromptTask):
                         room,
                         limit,
                     )
+                    self.record(max_gen_toks_capped_to_window=limit)
                 generation["max_gen_toks"] = room
         return request
 
     def build_prompt(self, doc: dict) -> str:
-        return build_prompt(doc)
+        if self.protocol == "clean":
+            return build_prompt(doc)
+        key = model_key(self.metadata)
+        prompt, rule = acbench_chat(self.system_prompts[doc["benchmark"]], doc["prompt"], key)
+        if self.metadata.get("chat_wrap") != rule:
+            self.record(chat_wrap=rule, model_key=key)
+        return prompt
 
     def doc_to_target(self, doc: dict, doc_to_target: Any = None) -> str:
-        first = self._first_number(doc)
+        first = doc["first_number"]
         return "\n".join(
-            f"Answer_{first + k}: The answer is {g}." for k, g in enumerate(doc["golds"])
+            f"Answer_{first + k}: The answer is {g}."
+            if doc["benchmark"] == "gsm8k"
+            else f"Answer_{first + k}: The answer is ({g})."
+            for k, g in enumerate(doc["golds"])
         )
-
-    @staticmethod
-    def _first_number(doc: Mapping[str, Any]) -> int:
-        shots = (
-            gsm8k_examples() if doc["benchmark"] == "gsm8k" else mmlu_examples(doc["subject"])[1]
-        )
-        return len(shots) + 1
 
     def process_results(self, doc: dict, results: Sequence[str]) -> dict[str, float]:
-        return score_generation(
-            results[0] if results else "", doc["golds"], self._first_number(doc), doc["benchmark"]
-        )
+        generation = results[0] if results else ""
+        if self.protocol == "acbench":
+            return acbench_score(generation, doc["golds"], doc["benchmark"])
+        return score_generation(generation, doc["golds"], doc["first_number"], doc["benchmark"])
+
+
+register_mean_metrics(["score", "answered"])

@@ -8,18 +8,25 @@ from pathlib import Path
 
 
 def _cmd_heatmap(args: argparse.Namespace) -> int:
-    from acbench_tasks.niah.heatmap import HeatmapError, cell_table, plot_heatmap, read_cells
+    from acbench_tasks.niah.heatmap import (
+        HeatmapError,
+        cell_table,
+        over_window_lengths,
+        plot_heatmap,
+        read_cells,
+    )
 
-    cells = {}
+    cells, past = {}, set()
     try:
         for path in args.paths:  # later runs of the same cell replace earlier ones
             cells.update(read_cells(path))
+            past |= over_window_lengths(path)
     except (HeatmapError, OSError) as err:
         print(f"acbench: {err}", file=sys.stderr)
         return 2
     source = Path(args.paths[0]).expanduser()
     output = args.output or (source if source.is_dir() else source.parent) / "niah_heatmap.png"
-    path = plot_heatmap(cells, output, args.title)
+    path = plot_heatmap(cells, output, args.title, past)
     lengths, depths, rows = cell_table(cells)
     print("depth \\ length " + " ".join(f"{n:>6}" for n in lengths))
     for depth, row in zip(depths, rows, strict=True):

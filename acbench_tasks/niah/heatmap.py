@@ -65,6 +65,20 @@ def read_cells(path: str | Path) -> Cells:
     return {cell: sum(values) / len(values) for cell, values in scores.items()}
 
 
+def over_window_lengths(path: str | Path) -> set[int]:
+    """Context lengths whose cells were past the model's window (acbench protocol, scored 0)."""
+    lengths = set()
+    with open(samples_file(path), encoding="utf-8") as handle:
+        for line in handle:
+            try:
+                sample = json.loads(line)
+                if float(sample.get("over_window") or 0) > 0:
+                    lengths.add(int(sample["doc"]["context_length"]))
+            except (json.JSONDecodeError, KeyError, TypeError, ValueError, AttributeError):
+                continue
+    return lengths
+
+
 def cell_table(cells: Mapping[tuple[int, int], float]) -> tuple[list[int], list[int], list[list]]:
     """(lengths, depths, rows of scores by depth then length; ``None`` for missing cells)."""
     lengths = sorted({length for length, _ in cells})
@@ -74,9 +88,14 @@ def cell_table(cells: Mapping[tuple[int, int], float]) -> tuple[list[int], list[
 
 
 def plot_heatmap(
-    cells: Mapping[tuple[int, int], float], output: str | Path, title: str | None = None
+    cells: Mapping[tuple[int, int], float],
+    output: str | Path,
+    title: str | None = None,
+    over_window: set[int] | frozenset[int] = frozenset(),
 ) -> Path:
-    """Draw the cells as a PNG: lengths across, depths down (0 % at the top), 0-1 red to green."""
+    """Draw the cells as a PNG: lengths across, depths down (0 % at the top), 0-1 red to green;
+    a dashed line before the first length past the model's window (``over_window``), as in
+    ACBench's heatmaps."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -96,6 +115,9 @@ def plot_heatmap(
         for (i, j), value in np.ndenumerate(values):
             if not np.isnan(value):
                 axes.text(j, i, f"{value:.2f}", ha="center", va="center", fontsize=8)
+    past = [k for k, length in enumerate(lengths) if length in over_window]
+    if past:
+        axes.axvline(past[0] - 0.5, color="white", linestyle="--", linewidth=3)
     mean = float(np.nanmean(values))
     heading = f"Needle in a Haystack, mean score {mean:.3f}"
     axes.set_title(f"{title}\n{heading}" if title else heading, fontsize=11)

@@ -1,20 +1,43 @@
-"""Needle-in-a-Haystack: one needle in Paul Graham essays over a length × depth grid (ACBench §6).
+"""Needle-in-a-Haystack: one needle in Paul Graham essays over a length × depth grid.
 
-Each document is one grid cell: a context length (in the evaluated model's tokens, for the whole
-prompt before any chat template) and a depth (% of the haystack before the needle). The haystack
-is the essays concatenated in file-name order, tokenized once with offsets, cut to the length
-that makes the prompt the requested size, and the needle goes in at the sentence boundary
-nearest the requested depth (the haystack's start and end count as boundaries).
+Each document is one grid cell: a context length L (the evaluated model's tokens) and a depth
+(% of the haystack before the needle). Default grid, as ACBench ran it: L = 1k-40k by 1k ×
+depths ``round(linspace(0, 100, 10))``. The cells are in the samples file (``--log_samples``);
+``acbench niah-heatmap`` draws them.
 
-Score per cell (ACBench's reported number): the share of the answer's distinct words
-(lower-cased, split on whitespace, as ACBench splits them, so ``day.`` keeps its full stop) that
-appear among the lower-cased response's words; the task score is the mean over cells. The cells
-are in the samples file (``--log_samples``); ``acbench niah-heatmap`` draws them.
+``acbench`` protocol (default; ACBench's ``KVCache-Factory/run_needle_in_haystack.py``, see
+longcontext-upstream.md §1):
 
-Metadata (``--metadata`` JSON): ``context_lengths`` (list of token counts; default 1k-40k by
-1k), ``depth_percents`` (list; default 10 depths 0-100), ``needle``, ``question``, ``answer``,
-``haystack_dir`` (a folder of .txt files instead of the essays). Lengths that do not fit the
-model (model length − max_gen_toks − 32) are dropped with a warning.
+* haystack: the essays (sorted by file name: ACBench's ``glob`` order is its filesystem's and
+  unknown) in whole passes until they reach the longest L in tokens; the first L tokens are
+  decoded (special tokens skipped) and re-encoded; the budget is L − 200 tokens, so the context
+  is cut to L − 200 − (needle tokens);
+* needle ``"\nThe best thing to do in San Francisco is eat a sandwich and sit in Dolores Park on a
+  sunny day.\n"`` inserted at token ``int(len · depth / 100)``, moved back to just after the
+  nearest preceding period token (depth 100: appended); the period ids depend on the model
+  provider (:func:`model_provider`: ``model_provider`` in ``--metadata``, else from the model
+  name the way ACBench's scripts chose it);
+* prompt ``<|im_start|> This is a very long story book: <book> {context} </book>.\n Based on the
+  content of the book, Question: The best thing to do in San Francisco is: \nAnswer:``, never
+  chat-wrapped (``--apply_chat_template`` does not apply to it);
+* sampling at temperature 1.0 (top-p 1, no top-k, no repetition penalty), at most 30 new
+  tokens, one sample per cell; the seed is the backend's (lm-eval's ``--seed`` torch seed for
+  ``hf``, the ``seed`` model argument for vLLM), recorded as ``sampling_seed``;
+* lengths are not capped at the model's window: a cell whose prompt (with the tokenizer's
+  special tokens, as vLLM counts it) is longer than the window scores 0, as the paper's
+  heatmaps show, and is not sent to the model (``over_window`` = share of such cells).
+
+``clean`` protocol: the needle sentence at the sentence boundary nearest the depth, a plain
+instruction prompt (chat template under ``--apply_chat_template``), greedy decoding, 48 new
+tokens, and lengths that do not fit the model (model length − 48 − 32) dropped with a warning.
+
+Score per cell, both protocols (ACBench's heatmap number, ``visualize.py``): the share of the 11
+distinct words of ``"eat a sandwich and sit in Dolores Park on a sunny day."`` (lower-cased,
+split on whitespace, so ``day.`` keeps its full stop) found among the lower-cased response's
+words; the task score is the mean over all cells.
+
+Metadata: ``protocol``, ``context_lengths``, ``depth_percents``, ``model_provider`` (acbench),
+``needle`` / ``question`` / ``answer`` and ``haystack_dir`` (a folder of .txt files).
 """
 
 from __future__ import annotations
@@ -26,14 +49,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import datasets
 import numpy as np
 
-from acbench_core.corpora import essay_texts
+from acbench_core.corpora import essay_texts, find_essays_dir
 from acbench_tasks.common.long_context import (
     CHAT_TEMPLATE_RESERVE,
     count_tokens,
-    load_tokenizer,
+    known_window,
+    model_key,
     model_max_length,
     sentence_boundaries,
 )
@@ -53,12 +76,51 @@ PROMPT = (
     "<text>\n{haystack}\n</text>\n\n"
     "Question: {question} Answer with the sentence from the text.\nAnswer:"
 )
+#: ACBench's needle (with its newlines), question, prompt and budget.
+ACBENCH_NEEDLE = f"\n{NEEDLE}\n"
+ACBENCH_QUESTION = "The best thing to do in San Francisco is: "
+ACBENCH_PROMPT = (
+    "<|im_start|> This is a very long story book: <book> {context} </book>.\n Based on the "
+    "content of the book, Question: {question}\nAnswer:"
+)
+ACBENCH_BUFFER = 200  # final_context_length_buffer
+ACBENCH_MAX_GEN_TOKS = 30
+#: Period token ids by ACBench's ``--model_provider`` (others: ``encode(".")``).
+PERIOD_IDS: dict[str, tuple[int, ...]] = {
+    "Qwen": (13,),
+    "InternLM": (13,),
+    "LLaMA3": (13,),
+    "Mistral": (842, 28723),
+}
+PROVIDERS = (
+    "LLaMA3",
+    "Mistral",
+    "Qwen",
+    "InternLM",
+    "DeepSeek",
+    "MiniCPM",
+    "Megrez",
+    "Gemma",
+    "Phi",
+)
+#: Name prefix → provider, in the order of ACBench's ``eval_40k_slm.sh`` (then LLaMA3, Mistral).
+_PROVIDER_PREFIXES = (
+    ("deepseek", "DeepSeek"),
+    ("qwen", "Qwen"),
+    ("minicpm", "MiniCPM"),
+    ("megrez", "Megrez"),
+    ("gemma", "Gemma"),
+    ("phi", "Phi"),
+    ("internlm", "InternLM"),
+    ("mistral", "Mistral"),
+)
 DEFAULT_LENGTHS: tuple[int, ...] = tuple(range(1000, 40001, 1000))
 DEFAULT_DEPTHS: tuple[int, ...] = tuple(round(float(x)) for x in np.linspace(0, 100, 10))
 #: The YAML's ``max_gen_toks``; lengths are capped so that prompt + answer fit the model.
 MAX_GEN_TOKS = 48
 
 register_mean_metrics(["score"])
+register_mean_metrics(["over_window"], higher_is_better=False)
 
 
 # ----------------------------------------------------------------------------- scoring
@@ -185,26 +247,181 @@ def usable_length(metadata: Mapping[str, Any], tokenizer: Any, max_gen_toks: int
     return model_max_length(metadata, tokenizer) - max_gen_toks - CHAT_TEMPLATE_RESERVE
 
 
+# ----------------------------------------------------------------------------- acbench haystack
+def model_provider(metadata: Mapping[str, Any]) -> str:
+    """ACBench's ``--model_provider`` for this model: ``model_provider`` in the metadata (one of
+    :data:`PROVIDERS`), else from the model name's last path component, by the prefixes
+    ACBench's ``eval_40k_slm.sh`` tested (``deepseek``, ``qwen``, ``minicpm``, ``megrez``,
+    ``gemma``, ``phi``, ``internlm``), then ``mistral``, then ``llama-3``/``llama3`` anywhere
+    (LLaMA3); ``other`` when nothing matches (period ids from ``encode(".")``, as ACBench's
+    fallback)."""
+    explicit = metadata.get("model_provider")
+    if explicit:
+        for name in PROVIDERS:
+            if str(explicit).lower() == name.lower():
+                return name
+        raise ValueError(f"NIAH model_provider {explicit!r}: use one of {', '.join(PROVIDERS)}")
+    name = model_key(metadata).replace("\\", "/").rstrip("/").rsplit("/", 1)[-1].lower()
+    for prefix, provider in _PROVIDER_PREFIXES:
+        if name.startswith(prefix):
+            return provider
+    if "llama-3" in name or "llama3" in name:
+        return "LLaMA3"
+    return "other"
+
+
+def period_ids(provider: str, tokenizer: Any) -> tuple[int, ...]:
+    """The token ids the needle may follow (ACBench's ``period_tokens``)."""
+    if provider in PERIOD_IDS:
+        return PERIOD_IDS[provider]
+    return tuple(tokenizer.encode(".", add_special_tokens=False))
+
+
+@dataclass(frozen=True)
+class UpstreamCell:
+    """A cell built the acbench way: the prompt and where the needle went."""
+
+    prompt: str
+    context_tokens: int  # haystack tokens around the needle
+    needle_token: int  # haystack tokens before the needle
+
+
+class UpstreamHaystack:
+    """The essays in whole passes, tokenized once; :meth:`build` makes ACBench's cells."""
+
+    def __init__(self, tokenizer: Any, min_tokens: int, folder: str | None = None) -> None:
+        self.tokenizer = tokenizer
+        one_pass = "".join(body for _, body in essay_texts(folder))
+        text, tokens = "", []
+        while len(tokens) < min_tokens:
+            text += one_pass
+            tokens = tokenizer.encode(text, add_special_tokens=False)
+            if not one_pass:
+                raise ValueError("NIAH: the haystack files are empty")
+        self.text, self.tokens = text, tokens
+
+    def context(self, length: int) -> str:
+        """The first ``length`` tokens of the haystack, decoded (special tokens skipped)."""
+        if len(self.tokens) > length:
+            return self.tokenizer.decode(
+                self.tokens[:length], skip_special_tokens=True, clean_up_tokenization_spaces=False
+            )
+        return self.text
+
+    def build(
+        self,
+        length: int,
+        depth: float,
+        periods: Sequence[int],
+        needle: str = ACBENCH_NEEDLE,
+        question: str = ACBENCH_QUESTION,
+    ) -> UpstreamCell:
+        encode = self.tokenizer.encode
+        context = encode(self.context(length), add_special_tokens=False)
+        needle_ids = encode(needle, add_special_tokens=False)
+        budget = length - ACBENCH_BUFFER
+        if budget - len(needle_ids) <= 0:
+            raise ValueError(
+                f"NIAH: context length {length} leaves no room for the haystack (the acbench "
+                f"protocol keeps {ACBENCH_BUFFER} tokens free and the needle takes "
+                f"{len(needle_ids)})"
+            )
+        if len(context) + len(needle_ids) > budget:
+            context = context[: budget - len(needle_ids)]
+        if depth == 100:
+            at = len(context)
+        else:
+            at = int(len(context) * (depth / 100))
+            while at > 0 and context[at - 1] not in periods:
+                at -= 1
+        ids = context[:at] + needle_ids + context[at:]
+        text = self.tokenizer.decode(
+            ids, skip_special_tokens=True, clean_up_tokenization_spaces=False
+        )
+        return UpstreamCell(
+            ACBENCH_PROMPT.format(context=text, question=question), len(context), at
+        )
+
+
+@functools.lru_cache(maxsize=2)
+def _upstream_haystack(tokenizer: Any, min_tokens: int, folder: str | None) -> UpstreamHaystack:
+    return UpstreamHaystack(tokenizer, min_tokens, folder)
+
+
 # ----------------------------------------------------------------------------- lm-eval
-def load_dataset(**metadata: Any) -> datasets.DatasetDict:
-    """lm-eval ``custom_dataset``: one document per grid cell (the prompt is built lazily)."""
-    tokenizer = load_tokenizer(metadata)
-    cells = grid(metadata, usable_length(metadata, tokenizer, MAX_GEN_TOKS))
-    docs = [
-        {
-            "context_length": length,
-            "depth_percent": depth,
-            "needle": str(metadata.get("needle", NEEDLE)),
-            "question": str(metadata.get("question", QUESTION)),
-            "answer": str(metadata.get("answer", ANSWER)),
-        }
-        for length, depth in cells
-    ]
-    return datasets.DatasetDict({"test": datasets.Dataset.from_list(docs)})
-
-
 class NiahTask(SinglePromptTask):
     """Needle-in-a-Haystack cells as an lm-eval task (see the module docstring)."""
+
+    @classmethod
+    def protocol_generation(cls, config: Mapping[str, Any], protocol: str) -> dict | None:
+        if protocol == "clean":
+            return {
+                "until": [],
+                "do_sample": False,
+                "temperature": 0.0,
+                "max_gen_toks": MAX_GEN_TOKS,
+            }
+        return {
+            "until": [],
+            "do_sample": True,
+            "temperature": 1.0,
+            "top_p": 1.0,
+            "top_k": 0,
+            "repetition_penalty": 1.0,
+            "max_gen_toks": ACBENCH_MAX_GEN_TOKS,
+        }
+
+    def load_documents(self, options: dict[str, Any]) -> tuple[list[dict], dict[str, Any]]:
+        folder = options.get("haystack_dir")
+        source = f"local:{folder}" if folder else f"essays:{find_essays_dir()}"
+        info: dict[str, Any] = {
+            "data_source": source,
+            "data_source_kind": "local" if folder else "essays",
+        }
+        if self.protocol == "clean":
+            cap = usable_length(options, self.tokenizer, MAX_GEN_TOKS)
+            cells = grid(options, cap)
+            needle, question = NEEDLE, QUESTION
+        else:
+            cells = grid(options)
+            needle, question = ACBENCH_NEEDLE, ACBENCH_QUESTION
+            provider = model_provider(options)
+            self.periods = period_ids(provider, self.tokenizer)
+            info.update(
+                haystack_order="essays sorted by file name (ACBench: its filesystem's glob order)",
+                model_provider=provider,
+                period_ids=list(self.periods),
+                sampling_seed=self._sampling_seed(options),
+                window=known_window(options, self.tokenizer),
+            )
+        docs = [
+            {
+                "context_length": length,
+                "depth_percent": depth,
+                "needle": str(options.get("needle", needle)),
+                "question": str(options.get("question", question)),
+                "answer": str(options.get("answer", ANSWER)),
+            }
+            for length, depth in cells
+        ]
+        return docs, info
+
+    @staticmethod
+    def _sampling_seed(options: Mapping[str, Any]) -> int:
+        """The seed the backend samples with: vLLM's ``seed`` model argument when given, else
+        the torch seed lm-eval set (``--seed``, 1234 by default) for the ``hf`` backend."""
+        if options.get("seed") is not None:
+            return int(options["seed"])
+        import torch
+
+        return int(torch.initial_seed())
+
+    def paper_comparable(self) -> bool:
+        return (
+            self.protocol == "acbench"
+            and not self.metadata.get("haystack_dir")
+            and all(k not in self.metadata for k in ("needle", "question", "answer"))
+        )
 
     def cell_prompt(self, doc: dict) -> NeedlePrompt:
         folder = self.metadata.get("haystack_dir")
@@ -214,11 +431,46 @@ class NiahTask(SinglePromptTask):
             int(doc["context_length"]), float(doc["depth_percent"]), doc["needle"], doc["question"]
         )
 
+    def upstream_cell(self, doc: dict) -> UpstreamCell:
+        folder = self.metadata.get("haystack_dir")
+        longest = max(int(d) for d in self.dataset["test"]["context_length"])
+        haystack = _upstream_haystack(self.tokenizer, longest, str(folder) if folder else None)
+        return haystack.build(
+            int(doc["context_length"]),
+            float(doc["depth_percent"]),
+            self.periods,
+            doc["needle"],
+            doc["question"],
+        )
+
     def build_prompt(self, doc: dict) -> str:
-        return self.cell_prompt(doc).prompt
+        if self.protocol == "clean":
+            return self.cell_prompt(doc).prompt
+        return self.upstream_cell(doc).prompt
+
+    @functools.cached_property
+    def _over_window(self) -> dict[tuple[int, int], bool]:
+        return {}
+
+    def construct_requests(self, doc: dict, ctx: Any, **kwargs: Any) -> Any:
+        window = self.metadata.get("window")
+        if self.protocol == "acbench" and window and isinstance(ctx, str):
+            over = len(self.tokenizer(ctx).input_ids) > int(window)
+            self._over_window[(int(doc["context_length"]), int(doc["depth_percent"]))] = over
+            if over:  # scored 0 without asking the model (vLLM rejects such prompts)
+                request = super().construct_requests(doc, "Answer:", **kwargs)
+                request.arguments[1]["max_gen_toks"] = 1
+                return request
+        return super().construct_requests(doc, ctx, **kwargs)
 
     def doc_to_target(self, doc: dict, doc_to_target: Any = None) -> str:
         return doc["answer"]
 
     def process_results(self, doc: dict, results: Sequence[str]) -> dict[str, float]:
-        return {"score": score_response(results[0] if results else "", doc["answer"])}
+        cell = (int(doc["context_length"]), int(doc["depth_percent"]))
+        if self._over_window.get(cell):
+            return {"score": 0.0, "over_window": 1.0}
+        response = results[0] if results else ""
+        if isinstance(response, str):
+            response = response.strip()
+        return {"score": score_response(response, doc["answer"]), "over_window": 0.0}

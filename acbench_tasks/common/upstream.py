@@ -1,0 +1,169 @@
+"""Upstream texts read at run time from a pinned revision, never copied into this repository.
+
+ACBench's prompts and demonstration texts belong to their upstream projects (LongGenBench's
+demo files and MMLU CSVs, LongBench's prompt table). A task names the file by repository,
+commit and path (:class:`PinnedRepo`); :func:`read_upstream` finds it, first that applies:
+
+1. a local checkout the user names: ``--metadata '{"<copy_key>": "/path/to/checkout"}'`` or
+   ``$ACBENCH_<COPY_KEY>`` (the file is read from ``<checkout>/<path>``, as it is);
+2. the local cache, ``<acbench cache>/upstream/<owner>/<repo>/<commit>/<path>``;
+3. one download of ``https://raw.githubusercontent.com/<owner>/<repo>/<commit>/<path>``,
+   written to the cache. Not in offline mode (``HF_HUB_OFFLINE=1`` or ``ACBENCH_OFFLINE=1``,
+   as the tests and the demo run), unless a fetcher was injected (:func:`set_fetcher`).
+
+What was read is described by :class:`UpstreamText` (origin and SHA-256) so that tasks can
+record it in their results.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import urllib.request
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from acbench_core.data_sources import DataSourceError
+from acbench_core.paths import cache_dir
+
+#: Largest upstream file read (the biggest, a demo JSON, is ~200 kB).
+MAX_BYTES = 64 * 2**20
+DOWNLOAD_TIMEOUT_S = 60
+
+Fetcher = Callable[[str], bytes]
+
+
+class UpstreamUnavailableError(DataSourceError):
+    """An upstream file could not be read; the message lists the ways to provide it."""
+
+
+@dataclass(frozen=True)
+class PinnedRepo:
+    """A GitHub repository at a fixed commit, and the metadata key naming a local checkout."""
+
+    github: str  # "owner/name"
+    commit: str  # 40 hex digits
+    copy_key: str  # e.g. "longgenbench_repo"
+
+    @property
+    def env(self) -> str:
+        return f"ACBENCH_{self.copy_key.upper()}"
+
+    def url(self, path: str) -> str:
+        return f"https://raw.githubusercontent.com/{self.github}/{self.commit}/{path}"
+
+    def describe(self) -> str:
+        return f"github:{self.github}@{self.commit}"
+
+
+@dataclass(frozen=True)
+class UpstreamText:
+    """The text of an upstream file and where it was read from."""
+
+    text: str
+    origin: str  # "copy:<path>", "cache:<path>" or "download:<url>"
+    sha256: str
+
+
+def http_fetch(url: str) -> bytes:
+    """GET ``url`` (at most :data:`MAX_BYTES`)."""
+    with urllib.request.urlopen(url, timeout=DOWNLOAD_TIMEOUT_S) as response:
+        data = response.read(MAX_BYTES + 1)
+    if len(data) > MAX_BYTES:
+        raise ValueError(f"larger than {MAX_BYTES} bytes")
+    return data
+
+
+_fetcher: Fetcher | None = None
+
+
+def set_fetcher(fetcher: Fetcher | None) -> Fetcher | None:
+    """Use ``fetcher(url) -> bytes`` for downloads (None: the default HTTP one); returns the
+    previous one. An injected fetcher is used in offline mode too (tests serve fixtures)."""
+    global _fetcher
+    previous, _fetcher = _fetcher, fetcher
+    return previous
+
+
+def offline() -> bool:
+    """Offline mode: no downloads with the default fetcher."""
+    return any(
+        os.environ.get(name, "").strip().lower() in ("1", "true", "yes", "on")
+        for name in ("HF_HUB_OFFLINE", "ACBENCH_OFFLINE")
+    )
+
+
+def cached_path(repo: PinnedRepo, path: str) -> Path:
+    owner, name = repo.github.split("/", 1)
+    return cache_dir() / "upstream" / owner / name / repo.commit / path
+
+
+def local_copy(repo: PinnedRepo, metadata: Mapping[str, Any] | None = None) -> Path | None:
+    """The user's checkout of ``repo`` (metadata key, then environment variable), if named."""
+    value = (metadata or {}).get(repo.copy_key) or os.environ.get(repo.env)
+    return Path(str(value)).expanduser() if value else None
+
+
+def _decode(data: bytes, where: str) -> str:
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise UpstreamUnavailableError(f"{where} is not UTF-8 text ({err})") from None
+
+
+def _ways(repo: PinnedRepo) -> str:
+    return (
+        "Use one of: (1) network access to raw.githubusercontent.com (not in offline mode: "
+        "HF_HUB_OFFLINE / ACBENCH_OFFLINE unset); (2) a local checkout: git clone "
+        f"https://github.com/{repo.github} DIR && git -C DIR checkout {repo.commit}, then "
+        f'--metadata \'{{"{repo.copy_key}": "DIR"}}\' or {repo.env}=DIR.'
+    )
+
+
+def read_upstream(
+    repo: PinnedRepo,
+    path: str,
+    metadata: Mapping[str, Any] | None = None,
+    fetcher: Fetcher | None = None,
+) -> UpstreamText:
+    """The text of ``path`` in ``repo`` at its pinned commit (see the module docstring)."""
+    copy = local_copy(repo, metadata)
+    if copy is not None:
+        target = copy / path
+        if not target.is_file():
+            raise UpstreamUnavailableError(
+                f"{target} not found: {repo.copy_key}={copy} should be a checkout of "
+                f"{repo.github} (ACBench used commit {repo.commit})"
+            )
+        return _text(target.read_bytes(), f"copy:{target}")
+    cached = cached_path(repo, path)
+    if cached.is_file():
+        return _text(cached.read_bytes(), f"cache:{cached}")
+    fetch = fetcher or _fetcher
+    if fetch is None:
+        if offline():
+            raise UpstreamUnavailableError(
+                f"{path} of {repo.describe()} is not cached and offline mode forbids the "
+                f"download. {_ways(repo)}"
+            )
+        fetch = http_fetch
+    url = repo.url(path)
+    try:
+        data = fetch(url)
+    except Exception as err:  # network errors, HTTP errors, size limit
+        reason = str(err).splitlines()[0] if str(err) else type(err).__name__
+        raise UpstreamUnavailableError(
+            f"could not download {url} ({reason}). {_ways(repo)}"
+        ) from None
+    result = _text(data, f"download:{url}")
+    cached.parent.mkdir(parents=True, exist_ok=True)
+    partial = cached.with_name(cached.name + f".{os.getpid()}.part")
+    partial.write_bytes(data)
+    partial.replace(cached)
+    return result
+
+
+def _text(data: bytes, origin: str) -> UpstreamText:
+    return UpstreamText(_decode(data, origin), origin, hashlib.sha256(data).hexdigest())
