@@ -29,6 +29,8 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from acbench_tasks.common.guard import quiet_parse
+
 DecodedCall = dict[str, dict[str, Any]]
 
 _FENCE = "```"
@@ -140,7 +142,7 @@ def parse_python_calls(text: str) -> list[DecodedCall]:
     if not text.endswith("]"):
         text = text + "]"
     try:
-        tree = ast.parse(text.strip().strip("'"), mode="eval")
+        tree = quiet_parse(text.strip().strip("'"))
     except (SyntaxError, ValueError, RecursionError, MemoryError) as err:
         raise CallParseError(f"not Python call syntax: {err}") from None
     body = tree.body

@@ -20,8 +20,10 @@ for a normally scored sample, else the reason. The same key is a per-task metric
 
 from __future__ import annotations
 
+import ast
 import functools
 import logging
+import warnings
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -89,6 +91,24 @@ def safe_str(value: Any) -> str | None:
         return str(value)
     except (ValueError, RecursionError, MemoryError):
         return None
+
+
+def quiet_literal_eval(text: str) -> Any:
+    """``ast.literal_eval`` of model output without the ``SyntaxWarning``s (invalid escape
+    sequences, ``0xg``...) that Python prints for odd literals."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SyntaxWarning)
+        warnings.simplefilter("ignore", DeprecationWarning)
+        return ast.literal_eval(text)
+
+
+def quiet_parse(text: str) -> ast.Expression:
+    """``ast.parse(text, mode="eval")`` of model output, silently (see
+    :func:`quiet_literal_eval`)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SyntaxWarning)
+        warnings.simplefilter("ignore", DeprecationWarning)
+        return ast.parse(text, mode="eval")
 
 
 def describe_error(err: BaseException) -> str:

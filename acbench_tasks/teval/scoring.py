@@ -20,7 +20,6 @@ that ``str()`` cannot convert reads as ``""``, as upstream's ``format_load`` doe
 
 from __future__ import annotations
 
-import ast
 import json
 import re
 from collections.abc import Mapping, Sequence
@@ -30,7 +29,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from acbench_tasks.common.embeddings import cosine_similarity
-from acbench_tasks.common.guard import Unscorable, safe_str
+from acbench_tasks.common.guard import Unscorable, quiet_literal_eval, safe_str
 from acbench_tasks.common.matching import PRF, ZERO, ordered_match_score
 
 FINISH_ACTION = "FinishAction"
@@ -86,7 +85,7 @@ def load_literal(text: Any, start: str = "", end: str = "") -> Any:
     if end:
         text = text[: text.rfind(end) + len(end)]
     try:
-        return ast.literal_eval(text)
+        return quiet_literal_eval(text)
     except Exception:  # any failure falls through to JSON
         pass
     try:
@@ -198,7 +197,7 @@ def parse_instruct_string(prediction: str, template: Mapping[str, str]) -> ToolC
         return None
     thought, action, args_text = groups
     try:
-        args = ast.literal_eval(args_text.strip())
+        args = quiet_literal_eval(args_text.strip())
     except Exception:
         args = {}
     return ToolCall(thought, action.strip(), args if isinstance(args, dict) else {})
