@@ -80,12 +80,7 @@ class DataSource:
         )
 
     def read_json(self, candidates: str | Sequence[str]) -> Any:
-        path = self.fetch(candidates)
-        try:
-            with open(path, encoding="utf-8") as handle:
-                return json.load(handle)
-        except json.JSONDecodeError as err:
-            raise DataSourceError(f"{path} is not valid JSON ({err})") from None
+        return load_json_file(self.fetch(candidates))
 
     def _fetch_from_hub(self, rel: str) -> Path:
         from huggingface_hub import hf_hub_download
@@ -122,6 +117,27 @@ class DataSource:
             f"(layout: {spec.layout_hint}); (3) the bundled samples: --metadata "
             '\'{"data_source": "sample"}\' or ACBENCH_DATA_SOURCE=sample.'
         )
+
+
+def load_json_file(path: Path) -> Any:
+    """A JSON file's content; any unreadable file is a one-line :class:`DataSourceError`.
+
+    Covers invalid UTF-8, an empty file, invalid JSON and nesting too deep for the parser.
+    """
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except UnicodeDecodeError as err:
+        raise DataSourceError(
+            f"{path} is not UTF-8 text (byte {err.start}: {err.reason})"
+        ) from None
+    if not text.strip():
+        raise DataSourceError(f"{path} is empty")
+    try:
+        return json.loads(text)
+    except ValueError as err:  # JSONDecodeError, or a number of more than 4,300 digits
+        raise DataSourceError(f"{path} is not valid JSON ({err})") from None
+    except RecursionError:
+        raise DataSourceError(f"{path}: JSON nested too deeply to read") from None
 
 
 def resolve_source(spec: DataSpec, metadata: Mapping[str, Any] | None = None) -> DataSource:

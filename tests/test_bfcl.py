@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import copy
 import json
+import re
+import time
 
 import pytest
 from hypothesis import given, settings
@@ -22,7 +24,13 @@ from acbench_tasks.bfcl.bfcl import (
     score_answer,
 )
 from acbench_tasks.bfcl.checker import check_calls, standardize_string
-from acbench_tasks.bfcl.parser import CallParseError, is_empty, parse_function_calls
+from acbench_tasks.bfcl.parser import (
+    CallParseError,
+    is_empty,
+    parse_function_calls,
+    strip_fence,
+    tool_call_blocks,
+)
 
 SAMPLE = {"data_source": "sample"}
 
@@ -256,10 +264,12 @@ def test_score_answer_categories():
     assert score_answer("get_weather(city='Paris')", [WEATHER], answers, "simple") == {
         "accuracy": 1.0,
         "decoded": 1.0,
+        "scoring_error": None,
     }
     assert score_answer("It is sunny.", [WEATHER], answers, "simple") == {
         "accuracy": 0.0,
         "decoded": 0.0,
+        "scoring_error": None,
     }
     # irrelevance: right when nothing decodes as a call (prose, [] and [{}] alike)
     for text, right in (
@@ -291,7 +301,9 @@ def test_data_source_errors(tmp_path):
     with pytest.raises(DataSourceError, match="not JSON lines"):
         load_records("simple", {"data_dir": str(tmp_path)})
     (tmp_path / "BFCL_v4_irrelevance.json").write_text('{"id": "a", "question": "hi"}\n')
-    with pytest.raises(DataSourceError, match="a: no single-turn"):
+    with pytest.raises(
+        DataSourceError, match=r"BFCL_v4_irrelevance.json\): 1 of 1 .*#0 \(a\): no single-turn"
+    ):
         load_records("irrelevance", {"data_dir": str(tmp_path)})
 
 
@@ -339,6 +351,7 @@ def test_bfcl_ground_truth_scores_one_and_broken_answers_zero(category):
             assert score_answer("None of the functions fits.", functions, [], category) == {
                 "accuracy": 1.0,
                 "decoded": 0.0,
+                "scoring_error": None,
             }
             assert score_answer(call, functions, [], category)["accuracy"] == 0.0
             continue
@@ -375,8 +388,9 @@ def test_task_prompt_and_scoring_through_lm_eval():
     assert task.fewshot_context(doc, 0).endswith(messages[1]["content"] + "\n")
     functions, answers = json.loads(doc["functions"]), json.loads(doc["possible_answer"])
     right = render_calls(reference_calls(functions, answers), "json")
-    assert task.process_results(doc, [right]) == {"accuracy": 1.0, "decoded": 1.0}
-    assert task.process_results(doc, ["It is sunny."]) == {"accuracy": 0.0, "decoded": 0.0}
+    ok, prose = {"scoring_error": None}, task.process_results(doc, ["It is sunny."])
+    assert task.process_results(doc, [right]) == {"accuracy": 1.0, "decoded": 1.0, **ok}
+    assert prose == {"accuracy": 0.0, "decoded": 0.0, **ok}
 
 
 @pytest.mark.slow
@@ -391,3 +405,106 @@ def test_acbench_bfcl_group_on_smollm2(tmp_path, smollm2_path):
     assert results["groups"]["acbench_bfcl"]["accuracy,none"] == pytest.approx(
         sum(accuracies) / len(accuracies)
     )
+
+
+# ----------------------------------------------------------------------------- hardening
+UPSTREAM_FENCE_RE = re.compile(r"```[\w-]*\s*\n?(.*?)```", re.S)  # quadratic on whitespace
+UPSTREAM_TOOL_CALL_RE = re.compile(r"<tool_call>(.*?)</tool_call>", re.S)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(["`", "```", "py", "-", " ", "\n", "x", "<tool_call>", "</tool_call>"]),
+        max_size=12,
+    ).map("".join)
+)
+def test_fences_and_tool_call_blocks_are_the_patterns_matches(text):
+    match = UPSTREAM_FENCE_RE.search(text)
+    assert strip_fence(text) == (match.group(1) if match else text)
+    assert tool_call_blocks(text) == UPSTREAM_TOOL_CALL_RE.findall(text)
+
+
+def test_unclosed_fence_with_long_whitespace_is_linear():
+    start = time.perf_counter()
+    for text in ("```" + " " * 19_000 + "x", "<tool_call>" * 1_800):
+        score_answer(text, [WEATHER], [{"get_weather": {"city": ["Paris"]}}], "simple")
+    assert time.perf_counter() - start < 0.5
+
+
+def test_huge_integer_argument_scores_zero_with_the_reason():
+    forecast = {
+        "name": "weather.forecast",
+        "parameters": {
+            "type": "dict",
+            "properties": {"city": {"type": "string"}, "days": {"type": "integer"}},
+            "required": ["city"],
+        },
+    }
+    answers = [{"weather.forecast": {"city": ["Oslo"], "days": [3, ""]}}]
+    # The issue's reproducer: BFCL's checker raises printing this value.
+    text = "[weather.forecast(city='Oslo', days=0x" + "f" * 3600 + ")]"
+    result = score_answer(text, [forecast], answers, "simple")
+    assert result["accuracy"] == 0.0 and result["decoded"] == 1.0
+    assert "integer of about 4335 digits" in result["scoring_error"]
+    # too large for the float a parameter documents: float() raises upstream
+    big = score_answer(
+        "get_weather(city='Paris', scale=0x" + "f" * 300 + ")",  # 1,200 bits
+        [WEATHER],
+        [{"get_weather": {"city": ["Paris"], "scale": [1.0]}}],
+        "simple",
+    )
+    assert big["accuracy"] == 0.0 and "too large for a float" in big["scoring_error"]
+
+
+def _write_jsonl(path, rows):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
+
+
+def _record(ident="simple_0"):
+    return {
+        "id": ident,
+        "question": [[{"role": "user", "content": "Weather in Paris?"}]],
+        "function": [WEATHER],
+    }
+
+
+@pytest.mark.parametrize(
+    "answer, expected",
+    [
+        ([{"get_forecast": {"city": ["Paris"]}}], "undocumented function 'get_forecast'"),
+        ([{"get_weather": {"city": "Paris"}}], "get_weather.city: allowed values are not"),
+        ([{"get_weather": {"city": ["Paris"]}, "x": {}}], "not one {function"),
+        ([], "no possible answer"),
+        (None, "no possible answer"),
+    ],
+)
+def test_possible_answers_are_checked_at_load(tmp_path, answer, expected):
+    _write_jsonl(tmp_path / "BFCL_v4_simple_python.json", [_record()])
+    answers = [{"id": "simple_0", "ground_truth": answer}]
+    _write_jsonl(tmp_path / "possible_answer" / "BFCL_v4_simple_python.json", answers)
+    with pytest.raises(DataSourceError) as err:
+        load_records("simple", {"data_dir": str(tmp_path)})
+    message = str(err.value)
+    assert "\n" not in message and "#0 (simple_0)" in message and expected in message
+    assert "BFCL_v4_simple_python.json" in message
+
+
+def test_unreadable_bfcl_files_are_one_line_errors(tmp_path):
+    path = tmp_path / "BFCL_v4_irrelevance.json"
+    for content, expected in (
+        (b"", "no records"),
+        (b'{"id": "a"}\n{"id": "\xff"}\n', "not UTF-8"),
+        (b"[" * 100_000, "nested too deeply"),
+        (b'{"id": "a", "n": ' + b"1" * 5000 + b"}\n", "line 1"),
+        (b'{"id": 3}\n', "text 'id'"),
+    ):
+        path.write_bytes(content)
+        with pytest.raises(DataSourceError, match=expected) as err:
+            load_records("irrelevance", {"data_dir": str(tmp_path)})
+        assert "\n" not in str(err.value)
+    bad_doc = {**_record("irrelevance_0"), "function": [{"name": "f", "parameters": []}]}
+    _write_jsonl(path, [bad_doc])
+    with pytest.raises(DataSourceError, match=r"#0 \(irrelevance_0\): f: 'parameters"):
+        load_records("irrelevance", {"data_dir": str(tmp_path)})

@@ -9,6 +9,7 @@ from acbench_tasks.common.embeddings import (
     OFFLINE_EMBEDDING_MODEL,
     SentenceEmbedder,
     embedding_model_candidates,
+    sanitize_text,
     shared_embedder,
 )
 from acbench_tasks.worfbench.worfbench import load_records, score_workflow
@@ -57,3 +58,19 @@ def test_perfect_copy_with_real_embeddings():
         assert result.node.precision == 1.0
         assert result.node.recall == pytest.approx(expected_recall)
         assert result.graph.f1 == pytest.approx(1.0)
+
+
+def test_texts_are_sanitised_once_before_the_model():
+    # A lone surrogate makes the tokenizer raise; the embedder replaces it with U+FFFD.
+    embedder = shared_embedder()
+    with pytest.raises(TypeError):
+        embedder.model.encode(["a\ud800b"], show_progress_bar=False)
+    vectors = embedder.encode(["a\ud800b", "a\ufffdb", "\udfff", 12])
+    assert vectors.shape == (4, 384)
+    assert (vectors[0] == vectors[1]).all()
+    assert sanitize_text("plain text, ünïcode ✓") == "plain text, ünïcode ✓"
+    assert sanitize_text("\ud83d\ude00") == "\ufffd\ufffd"  # an unpaired pair stays invalid
+    assert sanitize_text(16**3600) == ""  # str() raises: nothing to embed
+    cached = SentenceEmbedder(cache=True)
+    cached.encode(["x\ud800"])
+    assert list(cached._vectors) == ["x\ufffd"]

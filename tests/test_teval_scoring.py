@@ -557,3 +557,41 @@ def test_scorers_accept_any_json_value(value):
     score_instruct(text, GOLD, JSON_TEMPLATE, "json")
     score_plan(text, GOLD_PLAN, "json", ["Search.run"], OneHotEmbedder())
     score_rru_json(text, STEP_GOLD, OneHotEmbedder())
+
+
+# ----------------------------------------------------------------------------- hardening
+UPSTREAM_DOTTED_RE = re.compile(r"\w+\.\w+")  # upstream's pattern, quadratic on long words
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="ab1_.é ", max_size=30))
+def test_dotted_names_are_exactly_upstreams_matches(text):
+    assert scoring._DOTTED_NAME_RE.findall(text) == UPSTREAM_DOTTED_RE.findall(text)
+
+
+def test_retrieve_str_is_linear_on_long_words():
+    start = time.perf_counter()
+    assert score_retrieve_str("WeatherAPI.get_forecast " + "a" * 200_000, STEP_GOLD) == 1.0
+    assert time.perf_counter() - start < 0.5  # upstream's pattern takes minutes here
+
+
+def test_huge_integer_thought_reads_as_empty_text_as_upstream():
+    # The reproducer: str() of the thought raises; upstream's format_load reads ''.
+    step = scoring.read_step('{"thought": 0x' + "f" * 3600 + "}", args_as_text=False)
+    assert (step.thought, step.name, step.args) == ("", "", {})
+    assert "thought cannot be converted to text" in step.note
+    result = score_rru_json('{"thought": 0x' + "f" * 3600 + "}", STEP_GOLD, OneHotEmbedder())
+    assert result.parsed and result.name == 0.0 and "read as ''" in result.note
+
+
+def test_huge_integer_argument_scores_zero_with_the_reason():
+    answer = json.dumps({**STEP_GOLD, "args": {}})[:-3] + '{"location": 0x' + "f" * 3600 + "}}"
+    result = score_rru_json(answer, STEP_GOLD, OneHotEmbedder())
+    assert (result.thought, result.name, result.args) == (0.0, 0.0, 0.0)
+    assert "argument 'location' cannot be converted to text" in result.note
+
+
+def test_plans_beyond_the_step_limit_are_not_scored():
+    plan = "\n".join(["Search.run now"] * (scoring.MAX_PLAN_STEPS + 1))
+    result = score_plan(plan, GOLD_PLAN, "str", ["Search.run"], OneHotEmbedder())
+    assert result.prf.f1 == 0.0 and "1001 steps" in result.note

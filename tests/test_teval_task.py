@@ -76,7 +76,9 @@ def test_missing_and_malformed_data_give_clear_errors(tmp_path):
     (tmp_path / "data" / "review_str_v2.json").write_text(
         json.dumps({"q1": {"ground_truth": {"answer": "A"}}, "q2": [1]})
     )
-    with pytest.raises(DataSourceError, match=r"2 malformed records: review_str_v2:q1"):
+    with pytest.raises(
+        DataSourceError, match=r"review_str_v2 \(.*review_str_v2.json\): 2 of 2 records .*#0 \(q1\)"
+    ):
         load_records("review", {"data_dir": str(tmp_path)})
     (tmp_path / "data" / "review_str_v2.json").write_text("[1, 2]")
     with pytest.raises(DataSourceError, match="keyed by query id"):
@@ -224,7 +226,107 @@ def test_task_prompt_is_the_message_list(review_task):
 def test_task_process_results_strips_and_fills_every_metric(review_task):
     doc = next(d for d in review_task.test_docs() if d["variant"] == "json")
     results = review_task.process_results(doc, ["  \n" + reference_answer(doc) + "\n  "])
-    assert set(results) == set(teval.DIMENSION_METRICS["reason"])
+    assert set(results) == {*teval.DIMENSION_METRICS["reason"], "scoring_error"}
+    assert results["scoring_error"] is None
     assert results["score"]["score"] == pytest.approx(1.0, abs=1e-5)
     scoring = review_task.config.metadata["scoring"]
     assert scoring["mode"] == "exact" and scoring["embedding_model"]
+
+
+# ----------------------------------------------------------------------------- gold validation
+def _with_changed_record(tmp_path, file: str, change) -> str:
+    """Copy the samples, apply ``change(record)`` to the first record of ``file``, load."""
+    shutil.copytree(build_samples.DATA_DIR, tmp_path / "data", dirs_exist_ok=True)
+    path = tmp_path / "data" / f"{file}.json"
+    records = json.loads(path.read_text(encoding="utf-8"))
+    key = next(iter(records))
+    change(records[key])
+    path.write_text(json.dumps(records), encoding="utf-8")
+    dimension = next(d for d, files in DIMENSION_FILES.items() if file in dict(files))
+    with pytest.raises(DataSourceError) as err:
+        load_records(dimension, {"data_dir": str(tmp_path)})
+    message = str(err.value)
+    assert "\n" not in message and f"{file}.json" in message and f"({key})" in message
+    return message
+
+
+def _set(path: tuple, value):
+    def change(record):
+        target = record
+        for key in path[:-1]:
+            target = target[key]
+        target[path[-1]] = value
+
+    return change
+
+
+@pytest.mark.parametrize(
+    "file, change, expected",
+    [
+        # the issue's case: unparseable gold args would give any {} answer a free 1.0
+        (teval.RRU_JSON, _set(("ground_truth", "args"), "Oslo, 3 days"), "'args' is neither"),
+        (teval.RRU_JSON, _set(("ground_truth",), ["a list"]), "not an object"),
+        (teval.RRU_JSON, _set(("ground_truth", "name"), 7), "text 'name'"),
+        ("instruct_v2", _set(("ground_truth", "args"), "{'a': 1"), "'args' is not an object"),
+        ("instruct_v2", _set(("ground_truth",), "WeatherAPI"), "text 'action'"),
+        ("instruct_v2", _set(("template",), {"thought_start": "T:"}), "template"),
+        ("plan_json_v2", _set(("ground_truth",), {"id": 0}), "not a list of steps"),
+        (
+            "plan_str_v2",
+            _set(("ground_truth",), [{"id": 0, "name": "FinishAction", "args": {}}]),
+            "no step besides FinishAction",
+        ),
+        ("plan_str_v2", _set(("meta", "API_list"), "Search.run"), "API_list"),
+        ("reason_str_v2", _set(("ground_truth", "thought"), None), "text 'thought'"),
+        ("retrieve_str_v2", _set(("ground_truth",), 3), "not an object"),
+        ("review_str_v2", _set(("ground_truth", "answer"), "F"), "not a letter A-E"),
+        ("review_str_v2", _set(("origin_prompt",), [{"role": "user", "content": "\ud800"}]),
+         "lone surrogate"),
+    ],
+)  # fmt: skip
+def test_gold_is_checked_before_any_generation(tmp_path, file, change, expected):
+    assert expected in _with_changed_record(tmp_path, file, change)
+
+
+def test_gold_args_given_as_text_holding_an_object_are_accepted(tmp_path):
+    shutil.copytree(build_samples.DATA_DIR, tmp_path / "data")
+    path = tmp_path / "data" / f"{teval.RRU_JSON}.json"
+    records = json.loads(path.read_text(encoding="utf-8"))
+    for record in records.values():
+        record["ground_truth"]["args"] = json.dumps(record["ground_truth"]["args"])
+    path.write_text(json.dumps(records), encoding="utf-8")
+    docs = load_records("understand", {"data_dir": str(tmp_path)})
+    doc = next(d for d in docs if d["variant"] == "json")
+    assert score_doc(doc, reference_answer(doc), None)["score"] == pytest.approx(1.0, abs=1e-4)
+
+
+def test_empty_and_unreadable_files_are_data_errors(tmp_path):
+    (tmp_path / "data").mkdir()
+    path = tmp_path / "data" / "review_str_v2.json"
+    for content, expected in (
+        (b"{}", "no records"),
+        (b"", "is empty"),
+        (b'{"q": "\xc3"}', "not UTF-8"),
+        (b"[" * 100_000, "nested too deeply"),
+    ):
+        path.write_bytes(content)
+        with pytest.raises(DataSourceError, match=expected):
+            load_records("review", {"data_dir": str(tmp_path)})
+
+
+# ----------------------------------------------------------------------------- scoring failures
+def test_failed_items_keep_every_aggregation_working():
+    docs = load_records("instruct", SAMPLE)
+    items = [teval.failed_item(d) for d in docs] + [
+        score_doc(d, reference_answer(d), None) for d in docs
+    ]
+    assert instruct_score(items) == pytest.approx(0.5, abs=1e-3)
+    assert dimension_score(items) == pytest.approx(0.5, abs=1e-3)
+    assert teval.parse_rate(items) == pytest.approx(0.5)
+
+
+def test_process_results_reports_scorer_notes(review_task):
+    doc = next(d for d in review_task.test_docs() if d["variant"] == "json")
+    results = review_task.process_results(doc, ['{"thought": 0x' + "f" * 3600 + "}"])
+    assert "read as ''" in results["scoring_error"]
+    assert "note" not in results["score"]  # the item the aggregations read stays clean

@@ -160,3 +160,52 @@ def test_missing_system_turn_gets_default_prompt(tmp_path):
     rec["conversations"] = rec["conversations"][1:]
     root = write_upstream_layout(tmp_path, "os", [rec])
     assert "Node:" in load_records("os", {"data_dir": str(root)})[0]["system"]
+
+
+# ----------------------------------------------------------------------------- gold validation
+def _load_error(tmp_path: Path, content: str | bytes) -> str:
+    path = tmp_path / "gold_traj" / "os" / "graph_eval.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(content if isinstance(content, bytes) else content.encode())
+    with pytest.raises(DataSourceError) as err:
+        load_records("os", {"data_dir": str(tmp_path)})
+    message = str(err.value)
+    assert "\n" not in message and "graph_eval.json" in message  # one line naming the file
+    return message
+
+
+@pytest.mark.parametrize(
+    "gold, expected",
+    [
+        ("Node:\n1: a\nEdge: (START," + "9" * 5000 + ")", "gold edge of 5000 digits names no node"),
+        ("Node:\n1: a\n2: b\nEdge: (START,1) (1,3) (2,END)", "gold edge 3 names no node"),
+        ("Node:\n1: a\nEdge: (START,0)", "gold edge 0 names no node"),
+        ("Node:\nEdge: (START,END)", "no parseable gold graph"),
+        (
+            "Node:\n1: " + "a" * 100_001 + "\nEdge: (START,1)",
+            "gold graph of 100026 characters (at most 100000)",
+        ),
+    ],
+)
+def test_gold_graphs_are_checked_at_load(tmp_path, gold, expected):
+    message = _load_error(tmp_path, json.dumps([record("good"), record("broken", gold=gold)]))
+    assert f"#1 (broken): {expected}" in message and "1 of 2 records" in message
+
+
+def test_unreadable_files_are_one_line_data_errors(tmp_path):
+    assert "is empty" in _load_error(tmp_path, "")
+    assert "no records" in _load_error(tmp_path, "[]")
+    assert "not UTF-8" in _load_error(tmp_path, b'[{"id": "\xff"}]')
+    assert "nested too deeply" in _load_error(tmp_path, "[" * 100_000)
+    deep = json.dumps(
+        [record("deep", extra=[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]])]
+    )
+    assert "#0 (deep): nested more than 32 levels deep" in _load_error(tmp_path, deep)
+    surrogate = json.dumps([record("s", gold="Node:\n1: a\ud800\nEdge: (START,1)")])
+    assert "#0 (s): a text holds a lone surrogate" in _load_error(tmp_path, surrogate)
+    assert "not valid JSON" in _load_error(tmp_path, '[{"id": ' + "1" * 5000 + "}]")
+
+
+def test_every_shipped_gold_passes_the_checks():
+    for subset in SUBSETS:
+        assert load_records(subset, SAMPLE)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
+import re
+import time
 
 import numpy as np
 import pytest
@@ -11,12 +14,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from acbench_tasks.common.matching import (
+    ZERO,
     longest_ordered_match,
     max_weight_matching,
     ordered_match_score,
     precision_recall_f1,
 )
 from acbench_tasks.worfbench.worfbench import (
+    MAX_PREDICTED_NODES,
     Workflow,
     gold_trajectories,
     parse_workflow,
@@ -264,3 +269,59 @@ def test_prf_edge_cases():
     assert (prf.precision, prf.recall) == (0.5, 0.25)
     assert math.isclose(prf.f1, 2 * 0.5 * 0.25 / 0.75)
     assert ordered_match_score(np.zeros((0, 3)), 0.6).f1 == 0.0
+
+
+def _upstream_lis(seq):
+    """The upstream evaluators' quadratic DP, for comparison."""
+    best = [1] * len(seq)
+    for i, current in enumerate(seq):
+        for k in range(i):
+            if current is not None and seq[k] is not None and seq[k] < current:
+                best[i] = max(best[i], best[k] + 1)
+    return max(best, default=0)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(st.none(), st.integers(0, 12)), max_size=15))
+def test_longest_ordered_match_equals_the_upstream_dp(seq):
+    assert longest_ordered_match(seq) == _upstream_lis(seq)
+
+
+# ----------------------------------------------------------------------------- hardening
+UPSTREAM_NODE_RE = re.compile(r"\d+[:.] (.+)")  # the reference's pattern, quadratic on digits
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="12:. ab\n", max_size=40))
+def test_node_pattern_finds_exactly_the_reference_matches(text):
+    assert [m.strip() for m in UPSTREAM_NODE_RE.findall(text)] == list(
+        (parse_workflow("Node (1,2) " + text) or Workflow((), ())).nodes
+    )
+
+
+def test_long_digit_runs_parse_in_linear_time():
+    text = "Node (START,1) " + "9" * 200_000
+    start = time.perf_counter()
+    assert parse_workflow(text).nodes == ()
+    assert time.perf_counter() - start < 0.5  # the reference's pattern takes minutes here
+
+
+def test_huge_edge_label_is_unparsed_as_in_the_reference():
+    # The issue's reproducer: the reference's int() raises, its parser returns "unparsed".
+    result = score("Node:\n1: a\nEdge: (START," + "9" * 4301 + ")", LINEAR3)
+    assert result == dataclasses.replace(result, node=ZERO, graph=ZERO, parsed=False)
+    assert "4301 digits" in result.note and "unparsed" in result.note
+    # 4,300 digits still convert: an edge to a node that does not exist, ignored
+    kept = score(graph(["open the fridge"], "(START," + "9" * 4300 + ")"), LINEAR3)
+    assert kept.parsed and kept.note is None and kept.node.precision == 1.0
+
+
+def test_answers_with_too_many_nodes_are_not_scored():
+    many = graph(["open the fridge"] * (MAX_PREDICTED_NODES + 1), "(START,1)")
+    result = score(many, LINEAR3)
+    assert result.node.f1 == 0.0 and result.parsed and "1001 nodes" in result.note
+
+
+def test_labels_with_leading_zeros_and_unicode_digits_still_count():
+    gold = graph(["a", "b"], "(START,1) (1,2) (2,END)")
+    assert score(graph(["a", "b"], "(START,01) (01,2) (٢,END)"), gold).graph.f1 == 1.0

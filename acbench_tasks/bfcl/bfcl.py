@@ -31,12 +31,15 @@ from acbench_core.catalog import benchmark
 from acbench_core.data_sources import (
     DataSource,
     DataSourceError,
+    load_json_file,
     resolve_source,
 )
-from acbench_tasks.bfcl.checker import check_calls
+from acbench_tasks.bfcl.checker import PYTHON_TYPES, check_calls
 from acbench_tasks.bfcl.parser import CallParseError, is_empty, parse_function_calls
 from acbench_tasks.common.chat import ChatTask, Message
+from acbench_tasks.common.guard import INT_MAX_DIGITS, SCORING_ERROR, Unscorable, oversized_int
 from acbench_tasks.common.metrics import register_mean_metrics
+from acbench_tasks.common.records import convert_records, read_jsonl
 
 logger = logging.getLogger(__name__)
 
@@ -94,23 +97,73 @@ def resolve_bfcl_source(metadata: Mapping[str, Any] | None = None) -> DataSource
     return resolve_source(DATA, metadata)
 
 
-def read_json_lines(path: Path) -> list[dict]:
-    """A BFCL data file: one JSON object per line (a JSON list is accepted too)."""
-    text = path.read_text(encoding="utf-8")
+def read_json_lines(path: Path) -> list[Any]:
+    """A BFCL data file: one JSON object per line (a JSON list is accepted too).
+
+    Invalid UTF-8, invalid JSON, nesting too deep for the parser and an empty file are
+    one-line data errors naming the file (and the line).
+    """
     try:
-        if text.lstrip().startswith("["):
-            rows = json.loads(text)
-        else:
-            rows = [json.loads(line) for line in text.splitlines() if line.strip()]
-    except json.JSONDecodeError as err:
-        raise DataSourceError(f"{path} is not JSON lines ({err})") from None
-    if not all(isinstance(row, dict) and "id" in row for row in rows):
-        raise DataSourceError(f"{path}: every line must be a JSON object with an 'id'")
-    return rows
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as err:
+        reason = f"byte {err.start}: {err.reason}"
+        raise DataSourceError(f"{path} is not UTF-8 text ({reason})") from None
+    if text.lstrip().startswith("["):
+        return load_json_file(path)
+    return read_jsonl(text.splitlines(), f"{path}: not JSON lines")
+
+
+def check_functions(functions: Any) -> None:
+    """Raise ``ValueError`` unless ``functions`` is a non-empty list of named documentations."""
+    if not isinstance(functions, list) or not functions:
+        raise ValueError("no 'function' documentation list")
+    for function in functions:
+        if not isinstance(function, Mapping) or not isinstance(function.get("name"), str):
+            raise ValueError("a 'function' documentation has no name")
+        parameters = function.get("parameters", {})
+        if not isinstance(parameters, Mapping) or not isinstance(
+            parameters.get("properties", {}), Mapping
+        ):
+            raise ValueError(f"{function['name']}: 'parameters.properties' is not an object")
+        if not isinstance(parameters.get("required", []), list):
+            raise ValueError(f"{function['name']}: 'parameters.required' is not a list")
+
+
+def check_answers(answers: Any, functions: Sequence[Mapping[str, Any]]) -> None:
+    """Raise ``ValueError`` unless every possible answer can be checked against the functions.
+
+    Each answer is ``{function: {param: [allowed values]}}`` naming a documented function, its
+    documented parameters of types the checker knows; otherwise every answer would score 0.
+    """
+    if not isinstance(answers, list) or not answers:
+        raise ValueError("no possible answer")
+    documented = {f["name"]: f for f in functions}
+    for answer in answers:
+        if not isinstance(answer, Mapping) or len(answer) != 1:
+            raise ValueError("a possible answer is not one {function: {param: values}} object")
+        ((name, params),) = answer.items()
+        if name not in documented:
+            raise ValueError(f"possible answer names an undocumented function {str(name)[:60]!r}")
+        properties = documented[name].get("parameters", {}).get("properties", {})
+        if not isinstance(params, Mapping):
+            raise ValueError(f"{name}: possible answer parameters are not an object")
+        for param, options in params.items():
+            schema = properties.get(param, {})  # upstream has answers with undocumented params
+            if not isinstance(schema, Mapping):
+                raise ValueError(f"{name}.{param}: documentation is not an object")
+            if param in properties and schema.get("type") not in PYTHON_TYPES:
+                raise ValueError(f"{name}.{param}: type {schema.get('type')!r} is not checkable")
+            if not isinstance(schema.get("items", {}), Mapping):
+                raise ValueError(f"{name}.{param}: 'items' is not an object")
+            if not isinstance(options, list) or not options:
+                raise ValueError(f"{name}.{param}: allowed values are not a non-empty list")
 
 
 def record_to_doc(record: Mapping[str, Any], answer: Any, category: str) -> dict:
-    """Flatten a BFCL record (single-turn) and its possible answer; JSON text for nested data."""
+    """Flatten a BFCL record (single-turn) and its possible answer; JSON text for nested data.
+
+    Raises ``ValueError`` for a record that cannot be scored (see :func:`check_answers`).
+    """
     question = record.get("question")
     turns = question[0] if isinstance(question, list) and question else None
     if not isinstance(turns, list) or not all(
@@ -118,10 +171,9 @@ def record_to_doc(record: Mapping[str, Any], answer: Any, category: str) -> dict
     ):
         raise ValueError("no single-turn 'question' message list")
     functions = record.get("function")
-    if not isinstance(functions, list) or not functions:
-        raise ValueError("no 'function' documentation list")
-    if category != "irrelevance" and not (isinstance(answer, list) and answer):
-        raise ValueError("no possible answer")
+    check_functions(functions)
+    if category != "irrelevance":
+        check_answers(answer, functions)
     return {
         "id": str(record["id"]),
         "category": category,
@@ -131,30 +183,34 @@ def record_to_doc(record: Mapping[str, Any], answer: Any, category: str) -> dict
     }
 
 
+def _require_ids(rows: list[Any], path: Path) -> None:
+    if not all(isinstance(row, Mapping) and isinstance(row.get("id"), str) for row in rows):
+        raise DataSourceError(f"{path}: every line must be a JSON object with a text 'id'")
+
+
 def load_records(category: str, metadata: Mapping[str, Any] | None = None) -> list[dict]:
-    """Documents of one category from the configured data source."""
+    """Documents of one category from the configured data source, validated before any
+    generation (one data error naming the file and the first malformed records)."""
     if category not in CATEGORY_FILES:
         raise DataSourceError(
             f"unknown BFCL category {category!r}; choose one of {', '.join(CATEGORIES)}"
         )
     source = resolve_bfcl_source(metadata)
     names = CATEGORY_FILES[category]
-    records = read_json_lines(source.fetch(list(names)))
+    path = source.fetch(list(names))
+    records = read_json_lines(path)
+    _require_ids(records, path)
     answers: dict[str, Any] = {}
+    label = f"BFCL {category} ({path})"
     if category != "irrelevance":
-        answer_file = source.fetch([f"possible_answer/{name}" for name in names])
-        answers = {row["id"]: row.get("ground_truth") for row in read_json_lines(answer_file)}
-    docs, problems = [], []
-    for record in records:
-        try:
-            docs.append(record_to_doc(record, answers.get(record["id"]), category))
-        except ValueError as err:
-            problems.append(f"{record.get('id')}: {err}")
-    if problems:
-        raise DataSourceError(
-            f"BFCL {category} ({source.describe()}): {len(problems)} malformed records: "
-            + "; ".join(problems[:5])
-        )
+        answer_path = source.fetch([f"possible_answer/{name}" for name in names])
+        answer_rows = read_json_lines(answer_path)
+        _require_ids(answer_rows, answer_path)
+        answers = {row["id"]: row.get("ground_truth") for row in answer_rows}
+        label = f"BFCL {category} ({path}, {answer_path})"
+    docs = convert_records(
+        records, lambda record: record_to_doc(record, answers.get(record["id"]), category), label
+    )
     logger.info("BFCL %s: %d records from %s", category, len(docs), source.describe())
     return docs
 
@@ -169,18 +225,35 @@ def load_dataset(bfcl_category: str, **metadata: Any) -> datasets.DatasetDict:
 # ----------------------------------------------------------------------------- scoring
 def score_answer(
     prediction: str, functions: Sequence[Mapping], answers: Sequence[Mapping], category: str
-) -> dict[str, float]:
-    """``accuracy`` (1/0) and ``decoded`` (a call list could be read) for one generation."""
+) -> dict[str, Any]:
+    """``accuracy`` (1/0) and ``decoded`` (a call list could be read) for one generation.
+
+    Also ``scoring_error``: why a decoded answer scored 0 without being checked, else None —
+    an argument that is an integer of more than 4,300 digits (BFCL's checker raises printing
+    it), or one too large for the float it should be.
+    """
     try:
         calls = parse_function_calls(prediction)
     except CallParseError:
         calls = None
     decoded = calls is not None and not is_empty(calls)
+    note = None
     if category == "irrelevance":
         correct = not decoded
+    elif not decoded:
+        correct = False
+    elif (huge := oversized_int(calls)) is not None:
+        correct = False
+        note = (
+            f"an argument is an integer of about {int(huge.bit_length() * 0.30103) + 1} digits, "
+            f"more than Python converts to text ({INT_MAX_DIGITS}); BFCL's checker raises on it"
+        )
     else:
-        correct = decoded and check_calls(functions, calls, answers, category).valid
-    return {"accuracy": float(correct), "decoded": float(decoded)}
+        try:
+            correct = check_calls(functions, calls, answers, category).valid
+        except Unscorable as err:
+            correct, note = False, str(err)
+    return {"accuracy": float(correct), "decoded": float(decoded), SCORING_ERROR: note}
 
 
 register_mean_metrics(("accuracy", "decoded"))
@@ -245,7 +318,7 @@ class BFCLTask(ChatTask):
     def doc_to_target(self, doc: dict, doc_to_target: Any = None) -> str:
         return doc["possible_answer"]
 
-    def process_results(self, doc: dict, results: Sequence[str]) -> dict[str, float]:
+    def process_results(self, doc: dict, results: Sequence[str]) -> dict[str, Any]:
         prediction = results[0] if results and isinstance(results[0], str) else ""
         return score_answer(
             prediction,

@@ -27,6 +27,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from acbench_tasks.common.guard import Unscorable, safe_str
+
 PYTHON_TYPES: dict[str, type] = {
     "string": str,
     "integer": int,
@@ -181,7 +183,12 @@ def check_value(param: str, value: Any, schema: Mapping[str, Any], options: Sequ
     if kind == "tuple" and type(value) is tuple:
         value = list(value)
     if kind == "float" and type(value) is int:
-        value = float(value)
+        try:
+            value = float(value)
+        except OverflowError:
+            raise Unscorable(
+                f"{param!r}: an integer too large for a float; BFCL's float() raises"
+            ) from None
     valid, is_variable = type_check(value, options, expected, nested)
     if not valid:
         return _fail("type_error", f"{param!r}: expected {kind}, got {type(value).__name__}")
@@ -199,8 +206,17 @@ def check_value(param: str, value: Any, schema: Mapping[str, Any], options: Sequ
     else:
         matched = value in options
     if not matched:
-        return _fail("value_error", f"{param!r}: {value!r} is not one of {list(options)!r}")
+        return _fail("value_error", f"{param!r}: {_short(value)} is not one of {list(options)!r}")
     return OK
+
+
+def _short(value: Any, limit: int = 80) -> str:
+    """``repr(value)`` for a message, cut to ``limit`` characters (never raises)."""
+    try:
+        text = repr(value)
+    except (ValueError, RecursionError):
+        text = safe_str(type(value).__name__) or "?"
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def _find_doc(functions: Sequence[Mapping[str, Any]], name: str) -> Mapping[str, Any] | None:

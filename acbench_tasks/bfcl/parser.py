@@ -14,7 +14,9 @@ Both give a list of ``{function_name: {param: value}}``, BFCL's decoded form.
   ``<tool_call>{...}</tool_call>`` blocks.
 
 A Markdown code fence around the answer is removed first. Anything else raises
-:class:`CallParseError`; the parsers never raise anything else.
+:class:`CallParseError`; the parsers never raise anything else. Answers longer than
+:data:`MAX_TEXT` characters are not parsed, and fences and ``<tool_call>`` blocks are found
+with ``str.find``, so the time stays linear in the answer's length.
 """
 
 from __future__ import annotations
@@ -27,10 +29,13 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from acbench_tasks.common.guard import quiet_parse
+
 DecodedCall = dict[str, dict[str, Any]]
 
-_FENCE_RE = re.compile(r"```[\w-]*\s*\n?(.*?)```", re.S)
-_TOOL_CALL_RE = re.compile(r"<tool_call>(.*?)</tool_call>", re.S)
+_FENCE = "```"
+_FENCE_INFO_RE = re.compile(r"[\w-]*\s*")  # language tag and the line break after ```
+_TOOL_CALL_OPEN, _TOOL_CALL_CLOSE = "<tool_call>", "</tool_call>"
 _ARITHMETIC: dict[type, Callable[[Any, Any], Any]] = {
     ast.Add: operator.add,
     ast.Sub: operator.sub,
@@ -42,7 +47,7 @@ _ARITHMETIC: dict[type, Callable[[Any, Any], Any]] = {
 }
 _JSON_KEYS = frozenset({"name", "function", "arguments", "parameters", "args"})
 _MAX_EXPONENT = 64  # keeps ``9 ** 9 ** 9`` from eating the machine
-_MAX_TEXT = 20_000  # longer answers are not parsed (no realistic call list is that long)
+MAX_TEXT = 20_000  # longer answers are not parsed (no realistic call list is that long)
 
 
 class CallParseError(ValueError):
@@ -50,18 +55,41 @@ class CallParseError(ValueError):
 
 
 def strip_fence(text: str) -> str:
-    """The content of the first Markdown code block, or the text itself."""
-    match = _FENCE_RE.search(text)
-    return match.group(1) if match else text
+    """The content of the first Markdown code block, or the text itself.
+
+    The block runs from the first ```` ``` ```` (and its language tag and whitespace) to the
+    next ```` ``` ````: what ``re.search(r"```[\\w-]*\\s*\\n?(.*?)```", text, re.S)`` gives,
+    without that pattern's quadratic backtracking over whitespace when no fence closes.
+    """
+    start = text.find(_FENCE)
+    if start == -1:
+        return text
+    info = _FENCE_INFO_RE.match(text, start + len(_FENCE))
+    body_from = info.end() if info else start + len(_FENCE)
+    end = text.find(_FENCE, body_from)
+    return text[body_from:end] if end != -1 else text
+
+
+def tool_call_blocks(text: str) -> list[str]:
+    """The contents of the ``<tool_call>...</tool_call>`` blocks, in order (non-overlapping)."""
+    blocks = []
+    position = 0
+    while (start := text.find(_TOOL_CALL_OPEN, position)) != -1:
+        end = text.find(_TOOL_CALL_CLOSE, start + len(_TOOL_CALL_OPEN))
+        if end == -1:
+            break
+        blocks.append(text[start + len(_TOOL_CALL_OPEN) : end])
+        position = end + len(_TOOL_CALL_CLOSE)
+    return blocks
 
 
 def parse_function_calls(text: Any) -> list[DecodedCall]:
     """Decode the calls in ``text`` (JSON syntax first when it looks like JSON, else Python)."""
     if not isinstance(text, str):
         raise CallParseError("answer is not text")
-    if len(text) > _MAX_TEXT:
-        raise CallParseError(f"answer longer than {_MAX_TEXT} characters")
-    blocks = _TOOL_CALL_RE.findall(text)
+    if len(text) > MAX_TEXT:
+        raise CallParseError(f"answer longer than {MAX_TEXT} characters")
+    blocks = tool_call_blocks(text)
     if blocks:
         return [call for block in blocks for call in parse_json_calls(block)]
     body = strip_fence(text).strip()
@@ -114,7 +142,7 @@ def parse_python_calls(text: str) -> list[DecodedCall]:
     if not text.endswith("]"):
         text = text + "]"
     try:
-        tree = ast.parse(text.strip().strip("'"), mode="eval")
+        tree = quiet_parse(text.strip().strip("'"))
     except (SyntaxError, ValueError, RecursionError, MemoryError) as err:
         raise CallParseError(f"not Python call syntax: {err}") from None
     body = tree.body

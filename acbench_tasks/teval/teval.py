@@ -37,10 +37,12 @@ import datasets
 import numpy as np
 
 from acbench_core.catalog import benchmark
-from acbench_core.data_sources import DataSource, DataSourceError, resolve_source
+from acbench_core.data_sources import DataSource, DataSourceError, load_json_file, resolve_source
 from acbench_tasks.common.chat import ChatTask, Message
 from acbench_tasks.common.embeddings import SentenceEmbedder, task_embedder
+from acbench_tasks.common.guard import SCORING_ERROR
 from acbench_tasks.common.metrics import register_mean_metrics
+from acbench_tasks.common.records import convert_keyed_records
 from acbench_tasks.teval import scoring
 
 logger = logging.getLogger(__name__)
@@ -72,8 +74,64 @@ def _variant_of(record: Mapping[str, Any], fixed: str | None) -> str:
     return "json" if response_format == "json" else "str"
 
 
+def _is_text(value: Any) -> bool:
+    return isinstance(value, str)
+
+
+def check_gold(file: str, variant: str, gold: Any, template: Any, meta: Any) -> None:
+    """Raise ``ValueError`` unless the record's gold data can score an answer of its file.
+
+    Checked before any generation, so that a malformed gold is a data error naming the record
+    rather than a crash after the model has run or, worse, a silent free score (an unparseable
+    gold ``args`` would match any answer's empty arguments).
+    """
+    if file == "instruct_v2":
+        if not isinstance(gold, Mapping) or not _is_text(gold.get("action")):
+            raise ValueError("ground_truth needs a text 'action'")
+        if not isinstance(gold.get("args"), Mapping):
+            raise ValueError("ground_truth 'args' is not an object")
+        if variant == "json":
+            if not isinstance(template, Mapping) or not all(
+                _is_text(template.get(k)) for k in ("action", "args")
+            ):
+                raise ValueError("template needs text 'action' and 'args' keys")
+        elif scoring.instruct_string_markers(template) is None:
+            raise ValueError("template lacks one of the six string-format markers")
+    elif file.startswith("plan_"):
+        steps = scoring.normalize_plan(gold)
+        if not isinstance(gold, list) or not steps or len(steps) != len(gold):
+            raise ValueError("ground_truth is not a list of steps with id, name and args")
+        if all(step.name == scoring.FINISH_ACTION for step in steps):
+            raise ValueError("ground_truth plan has no step besides FinishAction")
+        api_list = meta.get("API_list") if isinstance(meta, Mapping) else None
+        if variant == "str" and not (
+            isinstance(api_list, list) and api_list and all(_is_text(a) and a for a in api_list)
+        ):
+            raise ValueError("meta.API_list is not a list of API names")
+    elif file == "review_str_v2":
+        answer = gold.get("answer") if isinstance(gold, Mapping) else None
+        if answer not in scoring.REVIEW_LETTERS:
+            raise ValueError(f"ground_truth 'answer' is {str(answer)[:20]!r}, not a letter A-E")
+    else:  # reason / retrieve / understand (string files and the shared JSON file)
+        if not isinstance(gold, Mapping):
+            raise ValueError("ground_truth is not an object")
+        needed = {"reason_str_v2": ("thought",), "retrieve_str_v2": ("name",)}.get(
+            file, ("thought", "name") if file == RRU_JSON else ()
+        )
+        for key in needed:
+            if not _is_text(gold.get(key)):
+                raise ValueError(f"ground_truth needs a text {key!r}")
+        if file == "understand_str_v2" and "args" not in gold:
+            raise ValueError("ground_truth has no 'args'")
+        if file == RRU_JSON and "args" in gold and scoring.read_args(gold["args"]) is None:
+            raise ValueError("ground_truth 'args' is neither an object nor text holding one")
+
+
 def record_to_doc(key: str, record: Mapping[str, Any], file: str, variant: str | None) -> dict:
-    """Flatten one upstream record; nested gold data is kept as JSON text (Arrow-friendly)."""
+    """Flatten one upstream record; nested gold data is kept as JSON text (Arrow-friendly).
+
+    Raises ``ValueError`` for a record that cannot be used (see :func:`check_gold`).
+    """
     prompt = record.get("origin_prompt")
     if not isinstance(prompt, list) or not prompt:
         raise ValueError("no 'origin_prompt' message list")
@@ -85,10 +143,12 @@ def record_to_doc(key: str, record: Mapping[str, Any], file: str, variant: str |
     if "ground_truth" not in record:
         raise ValueError("no 'ground_truth'")
     meta = record.get("meta", record.get("meta_data", {}))  # plan files say "meta"
+    variant = _variant_of(record, variant)
+    check_gold(file, variant, record["ground_truth"], record.get("template", ""), meta)
     return {
         "id": str(key),
         "file": file,
-        "variant": _variant_of(record, variant),
+        "variant": variant,
         "messages": messages,
         "ground_truth": json.dumps(record["ground_truth"], ensure_ascii=False),
         "template": json.dumps(record.get("template", ""), ensure_ascii=False),
@@ -96,13 +156,12 @@ def record_to_doc(key: str, record: Mapping[str, Any], file: str, variant: str |
     }
 
 
-def _read_file(source: DataSource, file: str) -> dict:
-    raw = source.read_json([f"data/{file}.json", f"{file}.json"])
+def _read_file(source: DataSource, file: str) -> tuple[Path, Mapping[str, Any]]:
+    path = source.fetch([f"data/{file}.json", f"{file}.json"])
+    raw = load_json_file(path)
     if not isinstance(raw, Mapping):
-        raise DataSourceError(
-            f"T-Eval {file} ({source.describe()}): expected a JSON object keyed by query id"
-        )
-    return raw
+        raise DataSourceError(f"T-Eval {file} ({path}): expected a JSON object keyed by query id")
+    return path, raw
 
 
 def _interleave(docs: Sequence[dict]) -> list[dict]:
@@ -121,21 +180,16 @@ def load_records(dimension: str, metadata: Mapping[str, Any] | None = None) -> l
             f"unknown T-Eval dimension {dimension!r}; choose one of {', '.join(DIMENSIONS)}"
         )
     source = resolve_source(DATA, metadata)
-    docs, problems = [], []
+    docs = []
     for file, variant in DIMENSION_FILES[dimension]:
-        for key, record in _read_file(source, file).items():
-            try:
-                if not isinstance(record, Mapping):
-                    raise ValueError("not a JSON object")
-                docs.append({"dimension": dimension, **record_to_doc(key, record, file, variant)})
-            except ValueError as err:
-                problems.append(f"{file}:{key}: {err}")
-    if problems:
-        shown = "; ".join(problems[:5]) + (
-            f"; ... {len(problems) - 5} more" if len(problems) > 5 else ""
-        )
-        raise DataSourceError(
-            f"T-Eval {dimension} ({source.describe()}): {len(problems)} malformed records: {shown}"
+        path, raw = _read_file(source, file)
+        docs += convert_keyed_records(
+            raw,
+            lambda key, record, file=file, variant=variant: {
+                "dimension": dimension,
+                **record_to_doc(key, record, file, variant),
+            },
+            f"T-Eval {file} ({path})",
         )
     logger.info("T-Eval %s: %d records from %s", dimension, len(docs), source.describe())
     return _interleave(docs)
@@ -168,7 +222,7 @@ def score_doc(doc: Mapping[str, Any], prediction: str, embedder: SentenceEmbedde
             prediction, gold, variant, meta.get("API_list") or [], _need(embedder)
         )
         item.update(score=plan.prf.f1, precision=plan.prf.precision, recall=plan.prf.recall)
-        item.update(parsed=float(plan.parsed))
+        item.update(parsed=float(plan.parsed), note=plan.note)
     elif dimension == "review":
         gold_letter = gold.get("answer") if isinstance(gold, Mapping) else None
         correct, parsed = scoring.score_review(prediction, gold_letter)
@@ -177,7 +231,7 @@ def score_doc(doc: Mapping[str, Any], prediction: str, embedder: SentenceEmbedde
         needs_thought = dimension == "reason"
         step = scoring.score_rru_json(prediction, gold, _need(embedder) if needs_thought else None)
         value = {"reason": step.thought, "retrieve": step.name, "understand": step.args}[dimension]
-        item.update(score=value, parsed=float(step.parsed))
+        item.update(score=value, parsed=float(step.parsed), note=step.note)
     else:  # string files: always "parsed", as upstream
         if dimension == "reason":
             value = scoring.score_reason_str(prediction, gold, _need(embedder))
@@ -188,6 +242,13 @@ def score_doc(doc: Mapping[str, Any], prediction: str, embedder: SentenceEmbedde
         item.update(score=value, parsed=1.0)
     item["score"] = float(item["score"])
     return item
+
+
+def failed_item(doc: Mapping[str, Any]) -> Item:
+    """The per-sample item of a sample whose scoring failed: 0 for every value any
+    dimension's aggregation reads."""
+    keys = ("score", "parsed", "format", "args_em", "precision", "recall")
+    return {"variant": doc.get("variant"), **dict.fromkeys(keys, 0.0)}
 
 
 def reference_answer(doc: Mapping[str, Any]) -> str:
@@ -356,10 +417,15 @@ class TEvalTask(ChatTask):
     def embedder(self) -> SentenceEmbedder:
         return task_embedder(self.config.metadata)
 
-    def process_results(self, doc: dict, results: Sequence[str]) -> dict[str, Item]:
+    def process_results(self, doc: dict, results: Sequence[str]) -> dict[str, Any]:
         prediction = results[0] if results and isinstance(results[0], str) else ""
         if self._metadata.get("strip_generation", True):
             prediction = prediction.strip()
         embedder = self.embedder if doc["dimension"] in ("plan", "reason") else None
         item = score_doc(doc, prediction, embedder)
-        return {name: item for name in DIMENSION_METRICS[doc["dimension"]]}
+        note = item.pop("note", None)
+        return {**{name: item for name in DIMENSION_METRICS[doc["dimension"]]}, SCORING_ERROR: note}
+
+    def failed_sample_metrics(self, doc: dict) -> dict[str, Item]:
+        item = failed_item(doc)
+        return {name: item for name in DIMENSION_METRICS.get(doc.get("dimension"), ("score",))}

@@ -20,12 +20,20 @@ Scoring reproduces ACBench's evaluator by default (``scoring_mode: exact``):
 
 Predictions without ``Node`` or without any edge are unparsed and score 0; so does a prediction
 with edges but no nodes (the original evaluator crashes there). Both count in the mean.
+
+Any text scores, in time linear in its length. Where the reference cannot read an answer, it
+scores 0 and the per-sample log's ``scoring_error`` says why: an edge label of more digits than
+Python's ``int()`` converts (4,300) makes the reference's parser give up, so the answer is
+unparsed, as there; an answer of more than :data:`MAX_PREDICTED_NODES` nodes (far beyond what
+1,024 generated tokens can hold) is not scored. Gold records are checked when the subset loads:
+a parseable graph whose edges name existing nodes, at most :data:`MAX_GOLD_CHARS` characters.
 ``scoring_mode: fast`` caches embeddings per distinct string: ~5× faster, different on about 1%
 of samples (ties between duplicate node texts).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import itertools
 import json
@@ -41,9 +49,10 @@ import networkx as nx
 import numpy as np
 
 from acbench_core.catalog import benchmark
-from acbench_core.data_sources import DataSourceError, resolve_source
+from acbench_core.data_sources import DataSourceError, load_json_file, resolve_source
 from acbench_tasks.common.chat import ChatTask, Message
 from acbench_tasks.common.embeddings import SentenceEmbedder, cosine_similarity, task_embedder
+from acbench_tasks.common.guard import INT_MAX_DIGITS, SCORING_ERROR
 from acbench_tasks.common.matching import (
     PRF,
     ZERO,
@@ -74,6 +83,10 @@ DATA = benchmark("worfbench").dataset().with_samples(Path(__file__).parent / "sa
 NODE_MATCH_THRESHOLD = 0.6
 MAX_TOPOLOGICAL_ORDERS = 20
 LINEAR_GOLD_MIN_NODES = 8  # golds this large are scored as one START..END list
+#: Answers with more nodes are scored 0 (each node takes a line: 1,024 tokens hold ~300).
+MAX_PREDICTED_NODES = 1000
+#: Longest gold graph text accepted (upstream's longest, wikihow, has ~2,700 characters).
+MAX_GOLD_CHARS = 100_000
 TURN_PREFIX = "Now it's your turn.\n"
 DEFAULT_SYSTEM_PROMPT = (
     "You are a task planner. Break the task into subtask nodes and connect them into a "
@@ -81,7 +94,10 @@ DEFAULT_SYSTEM_PROMPT = (
     "2: <subtask>\nEdge: (START,1) (1,2) (2,END)"
 )
 
-_NODE_RE = re.compile(r"\d+[:.] (.+)")
+# ``(?<!\d)``: a match can only start at the first digit of a run (one starting inside the
+# run would end at the same ``:``/``.``), so findall gives the reference's matches in linear
+# time instead of rescanning every digit run from each of its digits.
+_NODE_RE = re.compile(r"(?<!\d)\d+[:.] (.+)")
 _EDGE_RE = re.compile(r"\(\s*(\d+|START)\s*,\s*(\d+|END)\s*\)")
 
 
@@ -102,6 +118,23 @@ def parse_workflow(text: Any) -> Workflow | None:
     if not edges:
         return None
     return Workflow(tuple(m.strip() for m in _NODE_RE.findall(text)), edges)
+
+
+def _oversized_label(workflow: Workflow) -> str | None:
+    """The first edge label with more digits than Python's ``int()`` converts, if any."""
+    for edge in workflow.edges:
+        for label in edge:
+            if len(label) > INT_MAX_DIGITS:
+                return label
+    return None
+
+
+def _node_index(label: str, n_nodes: int) -> int | None:
+    """0-based node index of a numeric label, or None when no such node exists."""
+    if len(label) > INT_MAX_DIGITS:  # int() would raise
+        return None
+    index = int(label) - 1
+    return index if 0 <= index < n_nodes else None
 
 
 def _endpoint(label: str, n_nodes: int) -> int:
@@ -144,6 +177,8 @@ class WorkflowScore:
     node: PRF
     graph: PRF
     parsed: bool
+    #: Why the answer was not scored normally (None when it was); goes to ``scoring_error``.
+    note: str | None = None
 
     def as_metrics(self) -> dict[str, float]:
         return {
@@ -179,8 +214,8 @@ def _edge_set(workflow: Workflow, node_map: Mapping[int, int] | None) -> set[tup
             if label in ("START", "END"):
                 ends.append(label)
                 continue
-            index = int(label) - 1
-            if not 0 <= index < n:
+            index = _node_index(label, n)
+            if index is None:
                 break
             if node_map is not None:
                 if index not in node_map:
@@ -213,15 +248,32 @@ def graph_scores(pred: Workflow, gold: Workflow, similarity: np.ndarray) -> PRF:
 
 
 def score_workflow(prediction: Any, gold_text: str, embedder: SentenceEmbedder) -> WorkflowScore:
-    """Score one generation against its gold graph text. Never raises on bad predictions."""
+    """Score one generation against its gold graph text. Never raises on bad predictions.
+
+    Raises ``ValueError`` for a gold that does not parse (rejected when the data loads).
+    """
     pred = parse_workflow(prediction)
     gold = parse_workflow(gold_text)
     if gold is None or not gold.nodes:
-        raise ValueError(f"gold workflow is not parseable: {gold_text[:80]!r}")
+        raise ValueError(f"gold workflow is not parseable: {str(gold_text)[:80]!r}")
     if pred is None:
         return UNPARSED
+    oversized = _oversized_label(pred)
+    if oversized is not None:  # the reference's int() raises; its parser returns "unparsed"
+        return dataclasses.replace(
+            UNPARSED,
+            note=f"edge label of {len(oversized)} digits (more than Python's int() converts, "
+            f"{INT_MAX_DIGITS}): unparsed, as in the reference evaluator",
+        )
     if not pred.nodes:  # edges but no nodes: scored 0, still counted as parsed
         return WorkflowScore(ZERO, ZERO, parsed=True)
+    if len(pred.nodes) > MAX_PREDICTED_NODES:
+        return WorkflowScore(
+            ZERO,
+            ZERO,
+            parsed=True,
+            note=f"{len(pred.nodes)} nodes, more than {MAX_PREDICTED_NODES}: not scored",
+        )
     texts, orders = gold_trajectories(gold)
     # One encode call for the prediction and one for the gold, as the reference evaluator.
     similarity = cosine_similarity(embedder.encode(pred.nodes), embedder.encode(texts))
@@ -251,9 +303,13 @@ def record_to_doc(record: Mapping[str, Any], subset: str) -> dict[str, str]:
             by_role[str(turn.get("role"))] = turn["content"]  # last turn of each role wins
     if "user" not in by_role:
         raise ValueError("no user turn in 'conversations'")
-    gold = parse_workflow(by_role.get("assistant"))
+    gold_text = by_role.get("assistant")
+    if isinstance(gold_text, str) and len(gold_text) > MAX_GOLD_CHARS:
+        raise ValueError(f"gold graph of {len(gold_text)} characters (at most {MAX_GOLD_CHARS})")
+    gold = parse_workflow(gold_text)
     if gold is None or not gold.nodes:
         raise ValueError("no parseable gold graph in the assistant turn")
+    check_gold_edges(gold)
     return {
         "id": str(record.get("id", "")),
         "subset": subset,
@@ -261,6 +317,20 @@ def record_to_doc(record: Mapping[str, Any], subset: str) -> dict[str, str]:
         "user": by_role["user"],
         "gold": by_role["assistant"],
     }
+
+
+def check_gold_edges(gold: Workflow) -> None:
+    """Raise ``ValueError`` unless every numbered edge endpoint names one of the gold's nodes.
+
+    The reference evaluator crashes on such a gold (index out of range, or ``int()`` of a huge
+    label); every record of the nine upstream subsets passes.
+    """
+    n = len(gold.nodes)
+    for edge in gold.edges:
+        for label in edge:
+            if label not in ("START", "END") and _node_index(label, n) is None:
+                shown = label if len(label) <= 12 else f"of {len(label)} digits"
+                raise ValueError(f"gold edge {shown} names no node (the graph has {n} nodes)")
 
 
 def load_records(subset: str, metadata: Mapping[str, Any] | None = None) -> list[dict[str, str]]:
@@ -271,13 +341,12 @@ def load_records(subset: str, metadata: Mapping[str, Any] | None = None) -> list
             f"(also available: {', '.join(EXTRA_SUBSETS)})"
         )
     source = resolve_source(DATA, metadata)
-    raw = source.read_json([f"gold_traj/{subset}/graph_eval.json", f"{subset}.json"])
+    path = source.fetch([f"gold_traj/{subset}/graph_eval.json", f"{subset}.json"])
+    raw = load_json_file(path)
     if not isinstance(raw, list):
-        raise DataSourceError(f"WorfBench {subset} ({source.describe()}): expected a JSON list")
+        raise DataSourceError(f"WorfBench {subset} ({path}): expected a JSON list")
     docs = convert_records(
-        raw,
-        lambda record: record_to_doc(record, subset),
-        f"WorfBench {subset} ({source.describe()})",
+        raw, lambda record: record_to_doc(record, subset), f"WorfBench {subset} ({path})"
     )
     logger.info("WorfBench %s: %d records from %s", subset, len(docs), source.describe())
     return docs
@@ -323,4 +392,5 @@ class WorfBenchTask(ChatTask):
 
     def process_results(self, doc: dict, results: Sequence[str]) -> dict[str, float]:
         prediction = results[0] if results else ""
-        return score_workflow(prediction, doc["gold"], self.embedder).as_metrics()
+        score = score_workflow(prediction, doc["gold"], self.embedder)
+        return {**score.as_metrics(), SCORING_ERROR: score.note}
