@@ -234,7 +234,11 @@ def test_acbench_sample_documents_and_task(tiny_llama: Path) -> None:
     request = task.construct_requests(doc, prompt, metadata=("t", 0, 1))
     assert request.arguments[1]["until"] == [] and request.arguments[1]["do_sample"] is False
     answer = "".join(f"Answer_{6 + k}: The answer is ({g}).\n" for k, g in enumerate(doc["golds"]))
-    assert task.process_results(doc, [answer]) == {"score": 1.0, "answered": 1.0}
+    assert task.process_results(doc, [answer]) == {
+        "score": 1.0,
+        "answered": 1.0,
+        "scoring_error": None,
+    }
     recorded = task.config.metadata
     assert recorded["protocol"] == "acbench" and recorded["comparable_with_paper"] is False
     qwen = _task(
@@ -313,7 +317,11 @@ def test_clean_task_caps_generation_to_fit(tiny_llama: Path) -> None:
     request = task.construct_requests(doc, prompt, metadata=("t", 0, 1))
     assert request.arguments[1]["max_gen_toks"] == 100 - lg.GENERATION_MARGIN
     target = task.doc_to_target(doc)
-    assert task.process_results(doc, [target]) == {"score": 1.0, "answered": 1.0}
+    assert task.process_results(doc, [target]) == {
+        "score": 1.0,
+        "answered": 1.0,
+        "scoring_error": None,
+    }
 
 
 def test_local_hub_formats(tmp_path: Path, monkeypatch) -> None:

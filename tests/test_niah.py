@@ -180,8 +180,16 @@ def test_acbench_task_window_rule_sampling_and_metadata(tiny_llama: Path) -> Non
     second = task.construct_requests(docs[1], long, metadata=("t", 1, 1))
     assert second.arguments[0] == "Answer:" and second.arguments[1]["max_gen_toks"] == 1
     answer = "eat a sandwich and sit in Dolores Park on a sunny day."
-    assert task.process_results(docs[0], [f"  {answer}"]) == {"score": 1.0, "over_window": 0.0}
-    assert task.process_results(docs[1], [answer]) == {"score": 0.0, "over_window": 1.0}
+    assert task.process_results(docs[0], [f"  {answer}"]) == {
+        "score": 1.0,
+        "over_window": 0.0,
+        "scoring_error": None,
+    }
+    assert task.process_results(docs[1], [answer]) == {
+        "score": 0.0,
+        "over_window": 1.0,
+        "scoring_error": None,
+    }
     recorded = task.config.metadata
     assert recorded["protocol"] == "acbench" and recorded["window"] == 2048
     assert recorded["model_provider"] == "other" and isinstance(recorded["sampling_seed"], int)

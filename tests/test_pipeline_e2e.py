@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from agentboard_fixtures import CHAT_TEMPLATES
 from huggingface_hub import ModelCard
 
 from acbench.cli import main
@@ -38,6 +39,11 @@ def _write_config(
         "compare": {"bootstrap": 200},
         **extra,
     }
+    # The tiny model's path names "llama": under the default protocol the agent then uses
+    # ACBench's hand-written Llama wrapper, read from a local copy of prompt_template.py.
+    templates = folder / "prompt_template.py"
+    templates.write_text(CHAT_TEMPLATES)
+    config["evaluate"]["metadata"]["chat_templates_file"] = str(templates)
     path = folder / "study.yaml"
     path.write_text(yaml.safe_dump(config))
     return path

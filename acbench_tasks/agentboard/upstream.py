@@ -92,13 +92,13 @@ def _ways(what: str) -> str:
     )
 
 
-def _download(url: str, what: str) -> bytes:
+def _download(url: str, what: str, ways: str | None = None) -> bytes:
     try:
         return _fetcher[-1](url)
     except Exception as err:  # URLError, timeouts, proxies: one line, never a traceback
         first = str(err).splitlines()[0] if str(err) else ""
         raise UpstreamError(
-            f"could not download {url} ({type(err).__name__}: {first}). {_ways(what)}"
+            f"could not download {url} ({type(err).__name__}: {first}). {ways or _ways(what)}"
         ) from None
 
 
@@ -234,7 +234,13 @@ def acbench_chat_templates(metadata: Mapping[str, Any] | None = None) -> dict[st
                 f"https://raw.githubusercontent.com/{ACBENCH_REPO}/{ACBENCH_COMMIT}/"
                 f"{ACBENCH_TEMPLATES}"
             )
-            payload = _download(url, "ACBench's chat wrappers (prompt_template.py)")
+            payload = _download(
+                url,
+                "ACBench's chat wrappers (prompt_template.py)",
+                ways=f"Without network, give a local copy of {ACBENCH_TEMPLATES} from "
+                f"{ACBENCH_REPO}@{ACBENCH_COMMIT[:7]}: --metadata "
+                '\'{"chat_templates_file": "/path/to/prompt_template.py"}\'.',
+            )
             path.parent.mkdir(parents=True, exist_ok=True)
             staging = path.with_suffix(".part")
             staging.write_bytes(payload)
