@@ -82,11 +82,18 @@ def main() -> None:
             f"{len(rows)} rows with CIs: {took:.2f} s"
         )
 
+        from compressors.record import CompressionRecord
         from hub_publish.card import build_card
-        from hub_publish.checkpoint import Compression
 
         start = time.perf_counter()
-        build_card(Compression(method="rtn-w4a16", bits=[4]), comp, base, "me/model")
+        build_card(
+            CompressionRecord.from_dict(
+                {"method": "rtn-w4a16", "quantization": {"schemes": [{"bits": 4}]}}
+            ),
+            comp,
+            base,
+            "me/model",
+        )
         print(f"render the model card (2,000-resample CIs): {time.perf_counter() - start:.2f} s")
 
 

@@ -14,6 +14,7 @@ from typing import Any
 
 from acbench_core.models import DEFAULT_MODEL
 from compressors.progress import ProgressDisplay, library_bars_hidden, quiet_libraries
+from compressors.record import CompressionRecord
 
 
 def add_command(commands: argparse._SubParsersAction) -> None:
@@ -94,46 +95,45 @@ def _compress(args: argparse.Namespace) -> int:
             verify=not args.no_verify,
             progress=display.update,
         )
-    print(format_result(result.output_dir, result.metadata))
+    print(format_result(result.output_dir, result.record))
     return 0
 
 
-def format_result(folder: Path, meta: dict[str, Any]) -> str:
+def format_result(folder: Path, record: CompressionRecord) -> str:
     """A few lines summarising a finished run (from its acbench_compression.json)."""
-    lines = [f"{meta['method']}: {folder}"]
-    size = meta.get("size") or {}
-    if size.get("weights_bytes"):
-        ratio = size["ratio_vs_base_bf16"]
+    lines = [f"{record.method}: {folder}"]
+    size = record.size
+    if size and size.weights_bytes:
+        ratio = size.ratio_vs_base_bf16 or 0.0
         versus = (
             f"{ratio}x smaller than the bf16 base"
             if ratio >= 1.05
             else "stored dense: the size of the bf16 base"
         )
-        lines.append(f"  weights {size['weights_bytes'] / 2**20:.1f} MiB ({versus})")
-    quant = meta.get("quantization")
+        lines.append(f"  weights {size.weights_bytes / 2**20:.1f} MiB ({versus})")
+    quant = record.quantization
     if quant:
-        linear = quant["linear_weights"]
         schemes = ", ".join(
-            f"W{s['bits']}"
-            + (f"A{s['activation_bits']}" if s["activation_bits"] else "A16")
-            + (f" group {s['group_size']}" if s["group_size"] else " per-channel")
-            for s in quant["schemes"]
+            f"W{s.bits}"
+            + (f"A{s.activation_bits}" if s.activation_bits else "A16")
+            + (f" group {s.group_size}" if s.group_size else " per-channel")
+            for s in quant.schemes
         )
-        ratio = linear["ratio_vs_bf16"]
-        lines.append(f"  {schemes}; Linear weights {ratio:.2f}x smaller than bf16")
-    sparsity = meta.get("sparsity")
+        ratio = quant.linear_weights.get("ratio_vs_bf16")
+        if ratio:
+            lines.append(f"  {schemes}; Linear weights {ratio:.2f}x smaller than bf16")
+    sparsity = record.sparsity
     if sparsity:
         line = f"  sparsity {sparsity['sparsity']:.2%} ({sparsity['mask_structure']})"
         for key, value in sparsity.items():
             if key.endswith("_conforms"):
                 line += f", {key.removesuffix('_conforms')} conformant: {value}"
         lines.append(line)
-    check = meta.get("verification")
-    if check:
+    if record.perplexity_base is not None and record.perplexity_compressed is not None:
         lines.append(
-            f"  perplexity {check['perplexity_base']:.2f} -> {check['perplexity_compressed']:.2f}"
+            f"  perplexity {record.perplexity_base:.2f} -> {record.perplexity_compressed:.2f}"
         )
-    lines.append(f"  wall time {meta['wall_time']['total_s']:.1f} s")
+    lines.append(f"  wall time {record.wall_time.get('total_s', 0.0):.1f} s")
     return "\n".join(lines)
 
 

@@ -34,11 +34,10 @@ from compressors.calibration import CalibrationConfig, CalibrationSet, build_cal
 from compressors.methods import BuiltStep, get_method
 from compressors.progress import ProgressCallback, track_layers
 from compressors.recipe import Recipe, load_recipe
+from compressors.record import RECIPE_FILE, CompressionRecord
 
 logger = logging.getLogger(__name__)
 
-METADATA_FILE = "acbench_compression.json"
-RECIPE_FILE = "acbench_recipe.yaml"
 DTYPES = ("bfloat16", "float16", "float32", "auto")
 LIBRARIES = ("acbench", "torch", "transformers", "llmcompressor", "compressed-tensors", "datasets")
 
@@ -49,8 +48,14 @@ class CompressionError(RuntimeError):
 
 @dataclass
 class CompressionResult:
+    """Where the checkpoint went and what ``acbench_compression.json`` says (as written)."""
+
     output_dir: Path
     metadata: dict[str, Any]
+
+    @property
+    def record(self) -> CompressionRecord:
+        return CompressionRecord.from_dict(self.metadata)
 
 
 def compress(
@@ -112,7 +117,9 @@ def compress(
         (staging / RECIPE_FILE).write_text(
             yaml.safe_dump(recipe.to_dict(), sort_keys=False), encoding="utf-8"
         )
-        (staging / METADATA_FILE).write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
+        record = CompressionRecord.from_dict(meta)
+        record.write(staging)
+        meta = record.to_dict()
         _make_shareable(staging)
         if out.exists():  # overwrite=True: the old folder goes only once the new one is complete
             shutil.rmtree(out)

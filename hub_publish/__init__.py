@@ -1,6 +1,7 @@
 """Publishing compressed checkpoints to the Hugging Face Hub with their ACBench model card.
 
-- :mod:`hub_publish.checkpoint`: what ``acbench_compression.json`` says about the compression;
+- the compression record (``acbench_compression.json``):
+  :class:`compressors.record.CompressionRecord`;
 - :mod:`hub_publish.card`: the model card (``ModelCardData``/``EvalResult`` model-index,
   ``.eval_results`` entries, results per capability with recovery, energy, reproduce commands);
 - :mod:`hub_publish.publish`: idempotent upload (``create_commit``; PR, branch, private, dry run);

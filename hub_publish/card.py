@@ -23,7 +23,7 @@ import yaml
 from acbench_core.catalog import benchmark_of
 from acbench_core.comparison import Row, compare_runs
 from acbench_core.results import Run, partial_reason
-from hub_publish.checkpoint import Compression
+from compressors.record import CompressionRecord
 
 SOURCE_NAME = "ACBench"
 SECTIONS = ("compression", "results", "energy", "reproduce")
@@ -133,7 +133,7 @@ def _iso_date(value: Any) -> str | None:
 
 def card_metadata(
     existing: dict[str, Any],
-    compression: Compression,
+    compression: CompressionRecord,
     index: list[Any],
     model_name: str,
 ) -> Any:
@@ -141,8 +141,8 @@ def card_metadata(
     from huggingface_hub import ModelCardData
 
     data = ModelCardData(**existing, ignore_metadata_errors=True)
-    if compression.base_model:
-        data.base_model = compression.base_model
+    if compression.base_model_id:
+        data.base_model = compression.base_model_id
         if compression.relation:
             data.base_model_relation = compression.relation
     data.library_name = data.library_name or "transformers"
@@ -172,7 +172,7 @@ def _fmt(value: float | None, digits: int = 1, scale: float = 100.0) -> str:
     return "–" if value is None else f"{scale * value:.{digits}f}"
 
 
-def compression_section(c: Compression) -> str:
+def compression_section(c: CompressionRecord) -> str:
     if not c.method and not c.steps:
         return ""
     lines = ["## Compression", ""]
@@ -180,22 +180,20 @@ def compression_section(c: Compression) -> str:
     if c.description:
         head += f": {c.description}"
     lines.append(head + ".")
-    if c.base_model or c.base_model_source:
-        base = c.base_model or c.base_model_source
-        link = f"[{base}](https://huggingface.co/{base})" if c.base_model else f"`{base}`"
+    if c.base_model_id or c.base_model_source:
+        base = c.base_model_id or c.base_model_source
+        link = f"[{base}](https://huggingface.co/{base})" if c.base_model_id else f"`{base}`"
         lines += ["", f"Base model: {link}."]
     if c.paper_setting:
         lines += ["", f"Setting: {c.paper_setting}."]
     lines += ["", "| step | method | parameters |", "|---:|---|---|"]
     step_notes = []
     for i, step in enumerate(c.steps, 1):
-        params = step.get("params") if isinstance(step.get("params"), dict) else {}
         # What actually ran: the compressor records values it had to change under "resolved".
-        resolved = step.get("resolved") if isinstance(step.get("resolved"), dict) else {}
-        params = {**params, **resolved}
+        params = {**step.params, **step.resolved}
         shown = ", ".join(f"{k}={_short(v)}" for k, v in params.items() if k != "ignore")
-        lines.append(f"| {i} | {step.get('method', '?')} | {shown} |")
-        step_notes += [f"step {i}: {note}" for note in step.get("notes") or []]
+        lines.append(f"| {i} | {step.method or '?'} | {shown} |")
+        step_notes += [f"step {i}: {note}" for note in step.notes]
     if step_notes:
         lines += ["", *(f"- {note}" for note in step_notes)]
     facts = []
@@ -203,8 +201,10 @@ def compression_section(c: Compression) -> str:
         facts.append(f"weight bits: {', '.join(map(str, c.bits))}")
     if c.activation_bits:
         facts.append(f"activation bits: {', '.join(map(str, c.activation_bits))}")
-    if c.sparsity is not None:
-        facts.append(f"measured sparsity: {100 * c.sparsity:.1f}% ({c.mask_structure or 'any'})")
+    if c.sparsity_fraction is not None:
+        facts.append(
+            f"measured sparsity: {100 * c.sparsity_fraction:.1f}% ({c.mask_structure or 'any'})"
+        )
     if c.weights_bytes:
         ratio = f", {c.size_ratio:.2f}× smaller than bf16" if c.size_ratio else ""
         facts.append(f"weights: {c.weights_bytes / 2**20:.1f} MiB{ratio}")
@@ -342,12 +342,12 @@ def _num(value: Any, spec: str, scale: float = 1.0) -> str:
     return format(scale * value, spec)
 
 
-def reproduce_section(c: Compression, run: Run, repo_id: str, has_base: bool) -> str:
+def reproduce_section(c: CompressionRecord, run: Run, repo_id: str, has_base: bool) -> str:
     """The commands that rebuild the checkpoint, rerun the evaluation and republish."""
     name = repo_id.split("/")[-1]
     lines = ["## Reproduce", "", "```bash"]
     if c.method or c.has_recipe_file:
-        base = c.base_model_source or c.base_model or "<base model>"
+        base = c.base_model_source or c.base_model_id or "<base model>"
         recipe = "acbench_recipe.yaml" if c.has_recipe_file else c.method
         cmd = f"acbench compress --model {base} --method {recipe} --out {name}"
         cal = c.calibration or {}
@@ -435,10 +435,10 @@ def merge_body(existing: str, sections: dict[str, str]) -> str:
     return re.sub(r"\n{3,}", "\n\n", body).strip("\n") + "\n"
 
 
-def new_body(repo_id: str, c: Compression) -> str:
+def new_body(repo_id: str, c: CompressionRecord) -> str:
     """The opening of a card we create (left alone by later updates: it carries no markers)."""
     name = repo_id.split("/")[-1]
-    base = c.base_model or c.base_model_source
+    base = c.base_model_id or c.base_model_source
     what = f"a compressed version of `{base}`" if base else "a compressed model"
     how = f" ({c.method})" if c.method else ""
     return (
@@ -450,7 +450,7 @@ def new_body(repo_id: str, c: Compression) -> str:
 
 
 def build_card(
-    compression: Compression,
+    compression: CompressionRecord,
     run: Run,
     base: Run | None,
     repo_id: str,

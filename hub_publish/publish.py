@@ -23,8 +23,8 @@ from typing import Any
 import yaml
 
 from acbench_core.results import ResultsError, Run, load_run, merge_results
+from compressors.record import CompressionRecord
 from hub_publish.card import EVAL_RESULTS_FILE, CardFiles, build_card
-from hub_publish.checkpoint import read_compression
 from hub_publish.errors import PublishError
 
 logger = logging.getLogger(__name__)
@@ -100,7 +100,7 @@ def render(
         existing_card = (checkpoint / "README.md").read_text(encoding="utf-8")
     try:
         card = build_card(
-            read_compression(checkpoint),
+            CompressionRecord.read(checkpoint),
             run,
             base,
             repo_id,

@@ -18,6 +18,7 @@ from results_fixtures import write_run
 import acbench.analysis.runner
 import acbench.evaluate
 import compressors.pipeline
+import compressors.record
 from acbench.cli import main
 from acbench.evaluate import EvaluationResult, EvaluationRun
 from acbench.pipeline import ConfigError, Study, load_config, parse_config, run_pipeline
@@ -64,7 +65,7 @@ class Fakes:
         self._enter(f"compress/{folder.name}")
         folder.mkdir(parents=True, exist_ok=True)
         meta = {"method": recipe.name, "base_model": {"name": model}}
-        (folder / compressors.pipeline.METADATA_FILE).write_text(json.dumps(meta))
+        (folder / compressors.record.METADATA_FILE).write_text(json.dumps(meta))
         return compressors.pipeline.CompressionResult(folder, meta)
 
     def run_evaluation(self, run: EvaluationRun) -> EvaluationResult:

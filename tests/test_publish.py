@@ -14,8 +14,8 @@ from results_fixtures import write_run
 
 from acbench.cli import main
 from acbench_core.results import load_run
+from compressors.record import CompressionRecord
 from hub_publish.card import EVAL_RESULTS_FILE, build_card, merge_body
-from hub_publish.checkpoint import read_compression
 from hub_publish.publish import PublishError, checkpoint_files, publish
 
 SMOL = "HuggingFaceTB/SmolLM2-135M-Instruct"
@@ -150,7 +150,7 @@ def results(tmp_path: Path) -> tuple[Path, Path]:
 def _card(checkpoint: Path, results: tuple[Path, Path], **kwargs):
     base, comp = results
     return build_card(
-        read_compression(checkpoint),
+        CompressionRecord.read(checkpoint),
         load_run(comp),
         load_run(base),
         REPO,
@@ -159,10 +159,10 @@ def _card(checkpoint: Path, results: tuple[Path, Path], **kwargs):
 
 
 def test_compression_record_is_read_defensively(checkpoint: Path, tmp_path: Path) -> None:
-    c = read_compression(checkpoint)
-    assert c.method == "magnitude-2of4-rtn-w4a16" and c.base_model == SMOL
+    c = CompressionRecord.read(checkpoint)
+    assert c.method == "magnitude-2of4-rtn-w4a16" and c.base_model_id == SMOL
     assert c.base_model_source == "acbench:smollm2" and c.relation == "quantized"
-    assert c.bits == [4] and c.sparsity == 0.5 and c.has_recipe_file
+    assert c.bits == [4] and c.sparsity_fraction == 0.5 and c.has_recipe_file
     assert {"acbench", "quantized", "pruned", "4-bit", "2of4-sparsity", "rtn"} <= set(c.tags)
     pruned = tmp_path / "pruned"
     pruned.mkdir()
@@ -171,11 +171,11 @@ def test_compression_record_is_read_defensively(checkpoint: Path, tmp_path: Path
             {"method": "wanda-50", "kinds": ["pruning"], "base_model": {"id": str(tmp_path)}}
         )
     )
-    only = read_compression(pruned)
-    assert only.relation == "finetune" and only.base_model is None  # a local path is no Hub id
+    only = CompressionRecord.read(pruned)
+    assert only.relation == "finetune" and only.base_model_id is None  # a local path is no Hub id
     (pruned / "acbench_compression.json").write_text("{truncated")
-    assert read_compression(pruned).method is None
-    assert read_compression(tmp_path / "nothing").relation is None
+    assert CompressionRecord.read(pruned).method is None
+    assert CompressionRecord.read(tmp_path / "nothing").relation is None
 
 
 def test_card_metadata_parses_back(checkpoint: Path, results, tmp_path: Path) -> None:
@@ -231,7 +231,7 @@ def test_energy_compression_and_reproduce_sections(checkpoint: Path, results) ->
     no_energy = write_run(
         checkpoint.parent / "plain", "m", {"acbench_workflow_os": {"node_f1": [0.0]}}
     )
-    plain = build_card(read_compression(checkpoint), load_run(no_energy), None, REPO)
+    plain = build_card(CompressionRecord.read(checkpoint), load_run(no_energy), None, REPO)
     assert "## Evaluation energy" not in plain.readme and "recovery" not in plain.readme
 
 
@@ -351,8 +351,8 @@ def test_publish_refuses_bad_input(checkpoint: Path, results, tmp_path: Path) ->
 
 
 def test_card_shows_the_parameters_that_actually_ran(tmp_path):
+    from compressors.record import CompressionRecord
     from hub_publish.card import compression_section
-    from hub_publish.checkpoint import read_compression
 
     (tmp_path / "acbench_compression.json").write_text(
         json.dumps(
@@ -371,6 +371,6 @@ def test_card_shows_the_parameters_that_actually_ran(tmp_path):
             }
         )
     )
-    section = compression_section(read_compression(tmp_path))
+    section = compression_section(CompressionRecord.read(tmp_path))
     assert "| 1 | rtn | bits=4, group_size=64 |" in section
     assert "- step 1: group size 128 does not divide" in section

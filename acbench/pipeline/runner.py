@@ -168,8 +168,8 @@ class Study:
 
 
 def _compress_step(study: Study, variant: Variant) -> Step:
-    from compressors.pipeline import METADATA_FILE
     from compressors.recipe import RecipeError, load_recipe
+    from compressors.record import METADATA_FILE
 
     try:  # fails before any work, naming the presets, on a typo
         recipe = load_recipe(study.path(variant.preset or ""))

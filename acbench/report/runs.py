@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from acbench_core.results import RESULTS_RE, ResultsError, Run, load_run
-from hub_publish.checkpoint import METADATA_FILE, read_compression
+from compressors.record import METADATA_FILE, CompressionRecord
 
 logger = logging.getLogger(__name__)
 
@@ -218,7 +218,7 @@ def _size(entry: RunEntry, root: Path) -> tuple[int | None, str | None]:
     if folder is None or not folder.is_dir():
         where = entry.checkpoint or entry.model or "no model recorded"
         return None, f"size unknown ({where} is not a local folder)"
-    weights = read_compression(folder).weights_bytes
+    weights = CompressionRecord.read(folder).weights_bytes
     if weights:
         return weights, None
     from compressors.measure import folder_weight_bytes
@@ -250,9 +250,9 @@ def _base_size_from_checkpoints(runs: RunSet) -> None:
         folder = entry.checkpoint or _model_folder(entry.model, runs.folder)
         if folder is None or not folder.is_dir():
             continue
-        size = read_compression(folder).raw.get("size")
-        value = size.get("base_weights_bytes_on_disk") if isinstance(size, dict) else None
-        if isinstance(value, int) and value > 0:
+        size = CompressionRecord.read(folder).size
+        value = size.base_weights_bytes_on_disk if size else None
+        if value:
             runs.base.size_bytes = value
             runs.base.size_note = f"size from {entry.label}'s {METADATA_FILE}"
             return
