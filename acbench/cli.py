@@ -116,12 +116,14 @@ def _add_eval_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _cmd_eval(args: argparse.Namespace) -> int:
+    from pydantic import ValidationError
+
     from acbench.evaluate import (
         EvaluationError,
         EvaluationRun,
-        check_task_limits,
         parse_model_args,
         run_evaluation,
+        settings_error,
     )
     from acbench.summary import format_summary
 
@@ -136,29 +138,27 @@ def _cmd_eval(args: argparse.Namespace) -> int:
         print(f"acbench: --metadata / --task-limits is not valid JSON: {err}", file=sys.stderr)
         return 2
     try:
-        task_limits = check_task_limits(task_limits)
-    except ValueError as err:
-        print(f"acbench: --task-limits: {err}", file=sys.stderr)
+        run = EvaluationRun(
+            model=args.model,
+            model_args=parse_model_args(args.model_args),
+            tasks=[t.strip() for t in args.tasks.split(",") if t.strip()],
+            data_source=args.data_source,
+            data_dir=args.data_dir,
+            limit=args.limit,
+            task_limits=task_limits,
+            apply_chat_template=not args.no_chat_template,
+            batch_size=args.batch_size,
+            device=args.device,
+            max_gen_toks=args.max_gen_toks,
+            metadata=metadata,
+            output_path=args.output_path,
+            use_cache=not args.no_cache,
+            energy=not args.no_energy,
+            energy_country=args.energy_country,
+        )
+    except ValidationError as err:
+        print(f"acbench: {settings_error(err)}", file=sys.stderr)
         return 2
-    tasks = args.tasks
-    run = EvaluationRun(
-        model=args.model,
-        model_args=parse_model_args(args.model_args),
-        tasks=[t.strip() for t in tasks.split(",") if t.strip()],
-        data_source=args.data_source,
-        data_dir=args.data_dir,
-        limit=args.limit,
-        task_limits=task_limits,
-        apply_chat_template=not args.no_chat_template,
-        batch_size=args.batch_size,
-        device=args.device,
-        gen_kwargs={"max_gen_toks": args.max_gen_toks} if args.max_gen_toks else None,
-        metadata=metadata,
-        output_path=args.output_path,
-        use_cache=not args.no_cache,
-        energy=not args.no_energy,
-        energy_country=args.energy_country,
-    )
     try:
         outcome = run_evaluation(run)
     except EvaluationError as err:

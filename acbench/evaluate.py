@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from acbench_core.catalog import needs_agent
 from acbench_core.models import (
@@ -32,36 +33,76 @@ class EvaluationError(RuntimeError):
     """An evaluation that cannot start; the message says why and what to do."""
 
 
-@dataclass
-class EvaluationRun:
-    """What to evaluate and how; mirrors the ``lm_eval`` flags it maps onto."""
+class EvaluationSettings(BaseModel):
+    """What to evaluate and how, for any model: the flags of ``acbench eval``, the ``evaluate:``
+    section of an ``acbench run`` study and the library call all build this one model, checked
+    once here. They map onto ``lm_eval.simple_evaluate``'s arguments."""
 
-    model: str = "hf"
-    model_args: dict[str, Any] = field(default_factory=lambda: {"pretrained": DEFAULT_MODEL})
-    tasks: Sequence[str] = DEFAULT_TASKS
-    data_source: str | None = None  # hub | local | sample (None: the task default, hub)
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    tasks: list[str] = Field(default_factory=lambda: list(DEFAULT_TASKS), min_length=1)
+    model: str = "hf"  # the lm-eval backend
+    model_args: dict[str, Any] = Field(default_factory=dict)
+    data_source: Literal["hub", "local", "sample"] | None = None  # None: each task's default
     data_dir: str | None = None
-    limit: float | None = None
-    # Per task or group (its tasks inherit it), overriding ``limit``; None there means all docs.
-    task_limits: dict[str, float | None] = field(default_factory=dict)
+    limit: float | None = Field(default=None, gt=0)
+    #: Per task or group (its tasks inherit it), overriding ``limit``; None means all documents,
+    #: e.g. ``{"acbench_niah": None}``.
+    task_limits: dict[str, float | None] = Field(default_factory=dict)
+    max_gen_toks: int | None = Field(default=None, gt=0)  # a cap on new tokens per answer
+    gen_kwargs: dict[str, Any] | None = None  # lm-eval's --gen_kwargs
     apply_chat_template: bool = True
     batch_size: int | str = 1
     device: str | None = None
-    gen_kwargs: dict[str, Any] | None = None
-    metadata: dict[str, Any] = field(default_factory=dict)
-    output_path: Path | None = Path("results")
+    metadata: dict[str, Any] = Field(default_factory=dict)  # lm-eval's --metadata
     log_samples: bool = True
-    use_cache: bool = True
+    use_cache: bool = True  # lm-eval's request cache next to the results (resume)
     energy: bool = True  # codecarbon energy and generated tokens per task, in the results
     energy_country: str = "USA"  # ISO code for the grid's carbon intensity (kg CO2eq)
 
+    @field_validator("task_limits")
+    @classmethod
+    def _limits(cls, value: dict[str, float | None]) -> dict[str, float | None]:
+        return check_task_limits(value)
+
     def task_metadata(self) -> dict[str, Any]:
+        """What every task receives as metadata: ``metadata`` plus the data-source choice."""
         metadata = dict(self.metadata)
         if self.data_source:
             metadata["data_source"] = self.data_source
         if self.data_dir:
             metadata["data_dir"] = self.data_dir
         return metadata
+
+    def generation_kwargs(self) -> dict[str, Any] | None:
+        """lm-eval's ``gen_kwargs``: ``gen_kwargs`` with ``max_gen_toks`` on top."""
+        merged = dict(self.gen_kwargs or {})
+        if self.max_gen_toks:
+            merged["max_gen_toks"] = self.max_gen_toks
+        return merged or None
+
+
+class EvaluationRun(EvaluationSettings):
+    """One model's evaluation: the settings, the model (``model_args["pretrained"]``) and where
+    the results go."""
+
+    model_args: dict[str, Any] = Field(default_factory=lambda: {"pretrained": DEFAULT_MODEL})
+    output_path: Path | None = Path("results")
+
+
+def settings_error(err: ValidationError) -> str:
+    """One line naming each bad setting, as ``acbench eval``'s option names."""
+    problems = []
+    for item in err.errors():
+        loc = [str(p) for p in item["loc"]] or ["settings"]
+        if loc[0] in _OPTIONS:
+            loc[0] = "--" + loc[0].replace("_", "-")
+        problems.append(f"{'.'.join(loc)}: {item['msg']}")
+    return "; ".join(problems)
+
+
+#: Settings that ``acbench eval`` takes as options of the same name.
+_OPTIONS = {"limit", "task_limits", "metadata", "max_gen_toks", "data_source", "batch_size"}
 
 
 @dataclass
@@ -226,7 +267,7 @@ def run_evaluation(run: EvaluationRun) -> EvaluationResult:
             batch_size=run.batch_size,
             device=run.device or _default_device(),
             apply_chat_template=run.apply_chat_template,
-            gen_kwargs=run.gen_kwargs,
+            gen_kwargs=run.generation_kwargs(),
             log_samples=run.log_samples,
             evaluation_tracker=tracker,
             task_manager=task_manager,

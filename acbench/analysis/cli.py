@@ -55,7 +55,8 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
     try:
         ks = tuple(int(k) for k in args.topk.split(",") if k.strip())
         settings = AnalysisSettings(
-            representations=("logits", "hidden") if args.hidden else ("logits",),
+            texts=args.texts,
+            hidden=args.hidden,
             ks=ks,
             max_texts=args.max_texts,
             max_tokens=args.max_tokens,
@@ -67,7 +68,6 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
         report = analyze(
             args.base,
             args.compressed,
-            args.texts,
             settings=settings,
             output_dir=args.output,
             progress=not args.no_progress,

@@ -15,11 +15,19 @@ import logging
 import math
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+from pydantic import (
+    AliasChoices,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    model_validator,
+)
 
 from acbench.analysis import metrics
 from acbench.analysis.texts import TextSet, load_texts
@@ -33,28 +41,54 @@ class AnalysisError(RuntimeError):
     """The two models cannot be compared as asked; the message says why."""
 
 
-@dataclass
-class AnalysisSettings:
-    """What to compute; defaults follow ACBench (50 texts; 50 sequences × 32 tokens, k=3,10,20)."""
+class AnalysisSettings(BaseModel):
+    """What to compute; defaults follow ACBench (50 texts; 50 sequences × 32 tokens, k=3,10,20).
 
+    One model for ``acbench analyze``, the ``analyze:`` section of an ``acbench run`` study and
+    the library call. A study writes ``topk: [3, 10]`` and ``hidden: true``; they are the same
+    settings as ``ks`` and ``representations``.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    texts: str | None = None  # a source for load_texts (None: auto)
     representations: tuple[str, ...] = ("logits",)
-    ks: tuple[int, ...] = (3, 10, 20)
-    max_texts: int = 50
-    max_tokens: int = 512
-    topk_sequences: int = 50
-    topk_tokens: int = 32
-    energy_bins: int = 60
+    ks: tuple[int, ...] = Field(default=(3, 10, 20), validation_alias=AliasChoices("ks", "topk"))
+    max_texts: int = Field(default=50, ge=1)
+    max_tokens: int = Field(default=512, ge=2)
+    topk_sequences: int = Field(default=50, ge=1)
+    topk_tokens: int = Field(default=32, ge=1)
+    energy_bins: int = Field(default=60, ge=2)
     device: str | None = None  # default: cuda when available, else cpu
     dtype: str | None = None  # torch dtype name; default: float32 on cpu, the checkpoint's on gpu
 
-    def __post_init__(self) -> None:
+    def __init__(self, **data: Any) -> None:
+        try:
+            super().__init__(**data)
+        except ValidationError as err:  # a direct call gets the analysis's own error
+            problems = "; ".join(
+                f"{'.'.join(str(p) for p in e['loc']) or 'settings'}: {e['msg']}"
+                for e in err.errors()
+            )
+            raise AnalysisError(problems) from None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _hidden_switch(cls, data: Any) -> Any:
+        """``hidden: true`` = also the last hidden state."""
+        if isinstance(data, dict) and "hidden" in data:
+            data = dict(data)
+            data["representations"] = ("logits", "hidden") if data.pop("hidden") else ("logits",)
+        return data
+
+    @model_validator(mode="after")
+    def _check(self) -> AnalysisSettings:
         unknown = set(self.representations) - set(REPRESENTATIONS)
         if unknown or not self.representations:
-            raise AnalysisError(f"representations must be among {REPRESENTATIONS}")
+            raise ValueError(f"representations must be among {REPRESENTATIONS}")
         if not self.ks or min(self.ks) < 2:
-            raise AnalysisError("top-k sizes must be at least 2 (a correlation needs two items)")
-        if self.max_texts < 1 or self.max_tokens < 2 or self.topk_tokens < 1:
-            raise AnalysisError("max_texts ≥ 1, max_tokens ≥ 2 and topk_tokens ≥ 1 are required")
+            raise ValueError("top-k sizes must be at least 2 (a correlation needs two items)")
+        return self
 
 
 @dataclass
@@ -87,6 +121,7 @@ def analyze(
     that ``output_dir`` receives as ``analysis.json`` next to the plots and a text summary.
     """
     settings = settings or AnalysisSettings()
+    texts = settings.texts if texts is None else texts
     text_set = (
         TextSet("custom", [t for t in texts if isinstance(t, str) and t.strip()])
         if isinstance(texts, (list, tuple))
@@ -302,7 +337,7 @@ def _report(
             "tokens": sum(len(s) for s in sequences),
             "topk_sequences": len(topk_rows),
         },
-        "settings": asdict(settings),
+        "settings": settings.model_dump(mode="json"),
         "erank": erank,
         "topk_correlation": topk,
         "logit_energy": energy,

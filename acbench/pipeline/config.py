@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import yaml
 from pydantic import (
@@ -31,6 +31,9 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+
+from acbench.analysis.runner import AnalysisSettings
+from acbench.evaluate import EvaluationSettings
 
 LABEL_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 BASE_LABEL = "base"
@@ -73,43 +76,11 @@ class Variant(_Section):
         return Path(source).name.removesuffix(".yaml").removesuffix(".yml")
 
 
-class Evaluate(_Section):
-    """lm-eval settings shared by the base model and every variant."""
+class Evaluate(EvaluationSettings):
+    """lm-eval settings shared by the base model and every variant (``pretrained`` and the
+    output folder are set per model by the pipeline); ``tasks`` must be given."""
 
     tasks: list[str] = Field(min_length=1)
-    model: str = "hf"
-    model_args: dict[str, Any] = Field(default_factory=dict)  # besides pretrained
-    data_source: Literal["hub", "local", "sample"] | None = None
-    data_dir: str | None = None
-    limit: float | None = Field(default=None, gt=0)
-    # per task or group, overriding `limit` (null: all documents), e.g. {acbench_niah: null}
-    task_limits: dict[str, float | None] = Field(default_factory=dict)
-    max_gen_toks: int | None = Field(default=None, gt=0)
-    batch_size: int | str = 1
-    device: str | None = None
-    apply_chat_template: bool = True
-    metadata: dict[str, Any] = Field(default_factory=dict)
-    energy: bool = True
-    energy_country: str = "USA"
-
-    @field_validator("task_limits")
-    @classmethod
-    def _positive(cls, value: dict[str, float | None]) -> dict[str, float | None]:
-        from acbench.evaluate import check_task_limits
-
-        return check_task_limits(value)
-
-
-class Analyze(_Section):
-    """Representation analysis of each variant against the base (``acbench analyze``)."""
-
-    texts: str | None = None
-    max_texts: int = Field(default=50, ge=1)
-    max_tokens: int = Field(default=512, ge=2)
-    topk: list[int] = Field(default_factory=lambda: [3, 10, 20])
-    topk_sequences: int = Field(default=50, ge=1)
-    topk_tokens: int = Field(default=32, ge=1)
-    hidden: bool = False
 
 
 class Compare(_Section):
@@ -133,7 +104,7 @@ class PipelineConfig(_Section):
     model: str
     variants: list[Variant] = Field(min_length=1)
     evaluate: Evaluate
-    analyze: Analyze | None = Field(default_factory=Analyze)
+    analyze: AnalysisSettings | None = Field(default_factory=AnalysisSettings)
     compare: Compare = Field(default_factory=Compare)
     report: bool = True
     publish: Publish | None = None

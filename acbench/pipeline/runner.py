@@ -245,23 +245,13 @@ def _evaluate_step(
 
         compressed = state["steps"].get(f"compress/{label}", {})
         _prepare_cache(folder, compressed.get("fingerprint") or study.model_of(label), say)
-        gen_kwargs = {"max_gen_toks": settings.max_gen_toks} if settings.max_gen_toks else None
         evaluation = EvaluationRun(
-            model=settings.model,
-            model_args={**settings.model_args, "pretrained": study.model_of(label)},
-            tasks=settings.tasks,
-            data_source=settings.data_source,
-            data_dir=study.path(settings.data_dir) if settings.data_dir else None,
-            limit=settings.limit,
-            task_limits=dict(settings.task_limits),
-            apply_chat_template=settings.apply_chat_template,
-            batch_size=settings.batch_size,
-            device=settings.device,
-            gen_kwargs=gen_kwargs,
-            metadata=dict(settings.metadata),
-            output_path=folder,
-            energy=settings.energy,
-            energy_country=settings.energy_country,
+            **{
+                **settings.model_dump(),
+                "model_args": {**settings.model_args, "pretrained": study.model_of(label)},
+                "data_dir": study.path(settings.data_dir) if settings.data_dir else None,
+                "output_path": folder,
+            }
         )
         try:
             outcome = run_evaluation(evaluation)
@@ -288,21 +278,14 @@ def _analyze_step(study: Study, variant: Variant) -> Step:
     needs = (f"compress/{variant.label}",) if variant.preset is not None else ()
 
     def run() -> dict[str, Any]:
-        from acbench.analysis.runner import AnalysisError, AnalysisSettings, analyze
+        from acbench.analysis.runner import AnalysisError, analyze
 
         try:
             analyze(
                 study.model_of(BASE_LABEL),
                 study.model_of(variant.label),
                 study.path(settings.texts) if settings.texts else None,
-                settings=AnalysisSettings(
-                    representations=("logits", "hidden") if settings.hidden else ("logits",),
-                    ks=tuple(settings.topk),
-                    max_texts=settings.max_texts,
-                    max_tokens=settings.max_tokens,
-                    topk_sequences=settings.topk_sequences,
-                    topk_tokens=settings.topk_tokens,
-                ),
+                settings=settings,
                 output_dir=folder,
                 progress=False,
             )
