@@ -53,6 +53,14 @@ def add_command(commands: argparse._SubParsersAction) -> None:
         "--details-repo",
         help="also push lm-eval's per-sample details to this dataset (lm-eval's tracker)",
     )
+    parser.add_argument(
+        "--include",
+        nargs="+",
+        default=[],
+        metavar="FILE",
+        help="upload these files of the folder although they look private (dotfiles, keys, "
+        "credentials are left behind otherwise)",
+    )
     parser.set_defaults(func=_cmd_publish)
 
 
@@ -75,6 +83,7 @@ def _cmd_publish(args: argparse.Namespace) -> int:
             commit_message=args.commit_message,
             include_partial=args.include_partial,
             details_repo=args.details_repo,
+            include=args.include,
         )
     except PublishError as err:
         print(f"acbench: {err}", file=sys.stderr)

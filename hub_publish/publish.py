@@ -12,6 +12,7 @@ read, stored or printed here.
 
 from __future__ import annotations
 
+import fnmatch
 import hashlib
 import json
 import logging
@@ -31,6 +32,24 @@ logger = logging.getLogger(__name__)
 
 #: Never uploaded from a checkpoint folder: our rendered README replaces its README.
 SKIPPED = ("README.md", ".git", ".cache", ".huggingface")
+#: Files that look like credentials: left out unless listed explicitly (``include``), as are
+#: dotfiles (``.env``, ``.netrc``, ...) and everything in hidden folders.
+SECRET_PATTERNS = (
+    "*.pem",
+    "*.key",
+    "*.p12",
+    "*.pfx",
+    "id_rsa*",
+    "id_ed25519*",
+    "*credential*",
+    "*secret*",
+    "*token*.json",
+    "*token*.txt",
+    "service_account*.json",
+    "*.kdbx",
+)
+#: A folder transformers can load holds a config and weights in one of these forms.
+WEIGHT_FILES = ("*.safetensors", "*.bin", "*.pt", "*.pth", "*.gguf", "*.safetensors.index.json")
 
 
 @dataclass
@@ -74,14 +93,47 @@ def load_results(sources: Sequence[str | Path], label: str | None = None) -> Run
     return run
 
 
-def checkpoint_files(folder: Path) -> dict[str, Path]:
-    """path in repo -> local file, for every file of the checkpoint we upload."""
+def check_checkpoint(folder: Path) -> None:
+    """Refuse a folder that is not a loadable checkpoint: a ``config.json`` and weights."""
+    if not folder.is_dir():
+        raise PublishError(f"{folder}: not a checkpoint folder")
+    missing = []
+    if not (folder / "config.json").is_file():
+        missing.append("config.json")
+    if not any(any(folder.glob(pattern)) for pattern in WEIGHT_FILES):
+        missing.append("weights (*.safetensors, *.bin, ...)")
+    if missing:
+        raise PublishError(
+            f"{folder} is not a loadable checkpoint: no {' and no '.join(missing)}; give the "
+            "folder acbench compress (or save_pretrained) wrote"
+        )
+
+
+def is_secret(rel: Path) -> bool:
+    """A dotfile, a file in a hidden folder, or a name that looks like a key or credential."""
+    return any(part.startswith(".") for part in rel.parts) or any(
+        fnmatch.fnmatch(rel.name.lower(), pattern) for pattern in SECRET_PATTERNS
+    )
+
+
+def checkpoint_files(folder: Path, include: Sequence[str] = ()) -> dict[str, Path]:
+    """path in repo -> local file, for every file of the checkpoint we upload.
+
+    Dotfiles, hidden folders and files that look like keys or credentials stay behind unless
+    ``include`` lists them (paths relative to the folder)."""
+    wanted = {Path(p).as_posix() for p in include}
     files = {}
     for path in sorted(folder.rglob("*")):
         rel = path.relative_to(folder)
         if not path.is_file() or rel.parts[0] in SKIPPED or ".partial-" in str(rel):
             continue
+        if is_secret(rel) and rel.as_posix() not in wanted:
+            logger.warning("not uploading %s (looks private; list it explicitly to upload)", rel)
+            continue
         files[rel.as_posix()] = path
+    missing = sorted(wanted - set(files))
+    if missing:
+        raise PublishError(f"--include names files that are not in {folder}: {missing}")
     return files
 
 
@@ -94,6 +146,7 @@ def render(
     existing_card: str | None = None,
     include_partial: bool = False,
     source_url: str | None = None,
+    include: Sequence[str] = (),
 ) -> tuple[CardFiles, dict[str, Path | bytes]]:
     """The card and every file to upload (path in repo -> local file or content)."""
     if existing_card is None and (checkpoint / "README.md").is_file():
@@ -113,7 +166,7 @@ def render(
             f"the existing README.md has unreadable metadata ({err}); fix it "
             "first, nothing was changed"
         ) from None
-    files: dict[str, Path | bytes] = dict(checkpoint_files(checkpoint))
+    files: dict[str, Path | bytes] = dict(checkpoint_files(checkpoint, include))
     files["README.md"] = card.readme.encode("utf-8")
     if card.eval_results:
         files[EVAL_RESULTS_FILE] = card.eval_results.encode("utf-8")
@@ -249,12 +302,15 @@ def publish(
     commit_message: str | None = None,
     include_partial: bool = False,
     details_repo: str | None = None,
+    include: Sequence[str] = (),
     api: Any = None,
 ) -> PublishResult:
-    """Render the card and upload checkpoint + card (or, with ``dry_run``, write them locally)."""
+    """Render the card and upload checkpoint + card (or, with ``dry_run``, write them locally).
+
+    ``include`` lists files of the folder to upload although they look private (dotfiles,
+    keys, credentials), which are otherwise left behind."""
     folder = Path(checkpoint).expanduser()
-    if not folder.is_dir():
-        raise PublishError(f"{folder}: not a checkpoint folder")
+    check_checkpoint(folder)
     from huggingface_hub.utils import HFValidationError, validate_repo_id
 
     try:
@@ -271,7 +327,9 @@ def publish(
     target = revision or "main"
 
     if dry_run:
-        card, files = render(folder, run, base, repo_id, include_partial=include_partial)
+        card, files = render(
+            folder, run, base, repo_id, include_partial=include_partial, include=include
+        )
         out = Path(output_dir) if output_dir else folder.parent / f"{folder.name}-card"
         write_dry_run(out, card, files)
         return PublishResult(
@@ -306,6 +364,7 @@ def publish(
         existing_card=existing,
         include_partial=include_partial,
         source_url=source_url,
+        include=include,
     )
     if existing and same_card(existing, card.readme):
         files["README.md"] = existing.encode("utf-8")  # equal up to key order and spacing

@@ -374,3 +374,34 @@ def test_card_shows_the_parameters_that_actually_ran(tmp_path):
     section = compression_section(CompressionRecord.read(tmp_path))
     assert "| 1 | rtn | bits=4, group_size=64 |" in section
     assert "- step 1: group size 128 does not divide" in section
+
+
+def test_publish_refuses_a_folder_that_is_not_a_checkpoint(results, tmp_path: Path) -> None:
+    base, comp = results
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / "readme.txt").write_text("not a model")
+    with pytest.raises(PublishError, match=r"not a loadable checkpoint: no config.json and no w"):
+        publish(notes, [comp], REPO, base_results=[base], dry_run=True)
+    (notes / "config.json").write_text("{}")
+    with pytest.raises(PublishError, match=r"no weights"):
+        publish(notes, [comp], REPO, base_results=[base], dry_run=True)
+
+
+def test_private_files_stay_behind_unless_listed(checkpoint: Path, results, tmp_path) -> None:
+    (checkpoint / ".env").write_text("HF_TOKEN=hf_secret")
+    (checkpoint / "deploy.pem").write_text("-----BEGIN PRIVATE KEY-----")
+    (checkpoint / "gcp_credentials.json").write_text("{}")
+    (checkpoint / ".secrets").mkdir()
+    (checkpoint / ".secrets" / "notes.txt").write_text("x")
+    planned = checkpoint_files(checkpoint)
+    assert "config.json" in planned and "model.safetensors" in planned
+    assert not {".env", "deploy.pem", "gcp_credentials.json", ".secrets/notes.txt"} & set(planned)
+    assert "deploy.pem" in checkpoint_files(checkpoint, include=["deploy.pem"])
+    with pytest.raises(PublishError, match="not in"):
+        checkpoint_files(checkpoint, include=["missing.key"])
+    base, comp = results
+    result = publish(
+        checkpoint, [comp], REPO, base_results=[base], dry_run=True, output_dir=tmp_path / "card"
+    )
+    assert ".env" not in result.changed and "config.json" in result.changed
