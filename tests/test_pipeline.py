@@ -343,9 +343,17 @@ def test_capability_table_by_hand(tmp_path: Path) -> None:
         ({"model": "./no-such-model"}, "model ./no-such-model is not a folder"),
         ({"model": "/no/such/model"}, "model /no/such/model is not a folder"),
         ({"variants": [{"checkpoint": "./gone"}]}, "variant gone: checkpoint ./gone is not"),
+        (
+            {"evaluate": {"tasks": ["acbench_teval_reasn"], "data_source": "sample"}},
+            "evaluate: unknown task.s. acbench_teval_reasn",
+        ),
+        (
+            {"evaluate": {"tasks": ["acbench_niah"], "task_limits": {"acbench_nia": 2}}},
+            "task_limits names unknown task.s.: acbench_nia",
+        ),
     ],
 )
-def test_missing_model_folders_fail_before_any_work(
+def test_missing_models_and_unknown_tasks_fail_before_any_work(
     tmp_path: Path, monkeypatch, change: dict[str, Any], message: str
 ) -> None:
     fakes = Fakes(monkeypatch)

@@ -500,10 +500,21 @@ def _check_model_paths(study: Study) -> None:
             )
 
 
+def _check_tasks(study: Study) -> None:
+    """Fail before compressing anything when the evaluation names an unknown task."""
+    from acbench.evaluate import EvaluationError, check_task_names
+
+    try:
+        check_task_names(study.config.evaluate)
+    except EvaluationError as err:
+        raise ConfigError(f"evaluate: {err}") from None
+
+
 def plan(study: Study, state: dict[str, Any], say: Callable[[str], None]) -> list[Step]:
     """Every step of the study, in the order they run."""
     config = study.config
     _check_model_paths(study)
+    _check_tasks(study)
     steps = [_compress_step(study, v) for v in config.variants if v.preset is not None]
     steps += [_evaluate_step(study, label, state, say) for label in study.labels]
     if config.analyze is not None:
