@@ -24,6 +24,7 @@ from acbench_core.models import (
     looks_like_local_path,
     resolve_model,
 )
+from acbench_core.secrets import mask_model_args, masked
 
 logger = logging.getLogger(__name__)
 
@@ -274,12 +275,14 @@ def run_evaluation(run: EvaluationRun) -> EvaluationResult:
     tracker = EvaluationTracker(output_path=str(run.output_path)) if run.output_path else None
     meter = None
     try:
-        model: Any = model_name
+        # Built here (not by name inside simple_evaluate) so the energy meter can wrap it and
+        # lm-eval never logs the model arguments, which may hold a token.
+        model: Any = _build_lm(model_name, run, model_args)
         if run.energy:
             from acbench.energy import EnergyMeter
 
             meter = EnergyMeter(country_iso_code=run.energy_country)
-            model = meter.attach(_build_lm(model_name, run, model_args), backend=run.model)
+            model = meter.attach(model, backend=run.model)
         results = lm_eval.simple_evaluate(
             model=model,
             model_args=model_args,
@@ -302,11 +305,13 @@ def run_evaluation(run: EvaluationRun) -> EvaluationResult:
         ) from None
     if results is None:  # non-zero rank in distributed runs
         return EvaluationResult({}, None)
+    # The model was built here; name it as lm-eval would, and never record a token.
+    results["config"]["model"] = model_name
+    results["config"]["model_args"] = mask_model_args(results["config"].get("model_args"))
+    results["configs"] = masked(results.get("configs") or {})
+    if tracker is not None:
+        tracker.general_config_tracker.model_source = model_name
     if meter is not None:
-        # The model was built here so the meter could wrap it; name it as lm-eval would.
-        results["config"]["model"] = model_name
-        if tracker is not None:
-            tracker.general_config_tracker.model_source = model_name
         results["energy"] = meter.report(results)
     samples = results.pop("samples", None)
     results_file = None

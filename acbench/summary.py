@@ -7,6 +7,7 @@ from typing import Any
 
 from acbench_core.catalog import benchmark, benchmark_of
 from acbench_core.results import Run
+from acbench_core.secrets import mask_model_args
 
 
 def summary_rows(results: dict[str, Any]) -> list[tuple[str, str, float, int | None]]:
@@ -37,7 +38,7 @@ def format_summary(results: dict[str, Any]) -> str:
         assert family is not None  # summary_rows keeps ACBench entries only
         tables.setdefault(family.name, {}).setdefault(name, {})[metric] = value
         counts[name] = count
-    model = results.get("config", {}).get("model_args", "")
+    model = mask_model_args(results.get("config", {}).get("model_args", ""))
     console = Console(file=io.StringIO(), width=110)
     for family_name, rows in tables.items():
         family = benchmark(family_name)

@@ -215,12 +215,13 @@ def test_api_backend_note_and_summary() -> None:
 # ---- through `acbench eval` with the real codecarbon ---------------------------------------
 
 
-def _eval(model: Path, output: Path) -> dict:
+def _eval(model: Path, output: Path, model_args: str = "") -> dict:
     from acbench.cli import main
 
+    args = f"pretrained={model}{model_args}"
     code = main(
         [
-            *("eval", "--model-args", f"pretrained={model}", "--tasks", "acbench_workflow_os"),
+            *("eval", "--model-args", args, "--tasks", "acbench_workflow_os"),
             *("--data-source", "sample", "--limit", "1", "--max-gen-toks", "4", "--no-cache"),
             *("--output-path", str(output), "--threads", "1"),
         ]
@@ -253,6 +254,18 @@ def test_eval_results_file_carries_energy_and_tokens(tiny_llama: Path, tmp_path:
     assert entry["energy_kwh"] == pytest.approx(
         entry["cpu_energy_kwh"] + entry["gpu_energy_kwh"] + entry["ram_energy_kwh"]
     )
+
+
+@pytest.mark.e2e
+def test_a_token_in_model_args_is_never_printed_or_recorded(
+    tiny_llama: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    results = _eval(tiny_llama, tmp_path, model_args=",token=hf_do_not_leak")
+    printed = capsys.readouterr()
+    assert "hf_do_not_leak" not in printed.out + printed.err
+    recorded = "".join(p.read_text() for p in tmp_path.rglob("*.json*"))
+    assert "hf_do_not_leak" not in recorded
+    assert results["config"]["model_args"]["token"] == "***"
 
 
 @pytest.mark.slow  # the meter-level failure tests above run by default

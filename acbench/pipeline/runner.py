@@ -629,4 +629,6 @@ def _config_yaml(config: PipelineConfig) -> str:
     """The config as run, every default filled in (kept next to the results)."""
     import yaml
 
-    return yaml.safe_dump(config.model_dump(exclude_none=True), sort_keys=False)
+    from acbench_core.secrets import masked
+
+    return yaml.safe_dump(masked(config.model_dump(exclude_none=True)), sort_keys=False)
