@@ -50,6 +50,8 @@ class TaskEnergy:
     emissions_kg: float = 0.0
     duration_s: float = 0.0
     requests: int = 0
+    #: Documents whose requests the model answered in this run (not from the resume cache).
+    doc_ids: set[Any] = field(default_factory=set)
     generated_tokens: int | None = 0
     request_types: set[str] = field(default_factory=set)
     errors: list[str] = field(default_factory=list)
@@ -205,6 +207,7 @@ class EnergyMeter:
     def _count(self, task: str, request_type: str, requests: list[Any], results: list[Any]) -> None:
         record = self.tasks[task]
         record.requests += len(requests)
+        record.doc_ids.update(getattr(r, "doc_id", id(r)) for r in requests)
         if request_type == "generate_until":  # agent episodes were counted step by step
             self._add_tokens(record, results)
 
@@ -284,6 +287,8 @@ class EnergyMeter:
             "status": "measured" if measured else "missing",
             "method": method,
             "samples": samples,
+            # J/sample divides by these: samples served from the resume cache cost nothing here
+            "samples_generated": len(record.doc_ids),
             "requests": record.requests,
             "request_types": sorted(record.request_types),
             "generated_tokens": record.generated_tokens,
@@ -300,14 +305,15 @@ class EnergyMeter:
             emissions_kg_co2eq=record.emissions_kg,
             duration_s=record.duration_s,
             joules=joules,
-            joules_per_sample=joules / samples if samples else None,
+            joules_per_sample=joules / len(record.doc_ids) if record.doc_ids else None,
             joules_per_generated_token=(
                 joules / record.generated_tokens if record.generated_tokens else None
             ),
         )
-        if samples and record.requests < samples:
+        if samples and len(record.doc_ids) < samples:
             entry["note"] = (
-                "part of the requests came from the resume cache: energy covers the rest"
+                f"{samples - len(record.doc_ids)} of {samples} samples came from the resume "
+                "cache: energy and J/sample cover the samples generated in this run"
             )
         metric, score = _headline(name, results)
         if metric is not None and record.energy_kwh > 0:
@@ -335,8 +341,8 @@ class EnergyMeter:
             out[key] = sum(e[key] for e in measured) if measured else None
         tokens = [e["generated_tokens"] for e in entries]
         out["generated_tokens"] = None if None in tokens else sum(tokens)
-        samples = [e["samples"] for e in measured if e["samples"]]
-        if measured and samples and len(samples) == len(measured):
+        samples = [e.get("samples_generated") for e in measured]
+        if measured and all(samples):
             out["joules_per_sample"] = out["joules"] / sum(samples)
         if measured and out["generated_tokens"]:
             out["joules_per_generated_token"] = out["joules"] / out["generated_tokens"]

@@ -58,8 +58,11 @@ class FakeTracker:
         )
 
 
-def _request(task: str, prompt: str) -> SimpleNamespace:
-    return SimpleNamespace(task_name=task, arguments=(prompt, {}))
+def _request(task: str, prompt: str, doc_id: int | None = None) -> SimpleNamespace:
+    request = SimpleNamespace(task_name=task, arguments=(prompt, {}))
+    if doc_id is not None:
+        request.doc_id = doc_id
+    return request
 
 
 def _results(**extra) -> dict:
@@ -76,11 +79,11 @@ def test_requests_are_measured_per_task_and_answered_in_order() -> None:
     lm = FakeLM()
     meter = energy.EnergyMeter(tracker_factory=FakeTracker)
     meter.attach(lm)
-    requests = [_request("t_a", "one two"), _request("t_b", "x"), _request("t_a", "a b c")]
+    requests = [_request("t_a", "one two", 0), _request("t_b", "x", 0), _request("t_a", "a b c", 1)]
     assert lm.generate_until(requests) == ["ONE TWO", "X", "A B C"]
     assert lm.calls == [["t_a", "t_a"], ["t_b"]]  # one measured call per task
     assert meter.tasks["t_a"].generated_tokens == 5 and meter.tasks["t_b"].generated_tokens == 1
-    assert lm.loglikelihood([_request("t_b", "q")]) == [(-1.0, True)]
+    assert lm.loglikelihood([_request("t_b", "q", 0)]) == [(-1.0, True)]  # the same document
 
     block = meter.report(_results())
     t_a, t_b = block["tasks"]["t_a"], block["tasks"]["t_b"]
@@ -117,6 +120,17 @@ class FakeAgentLM(FakeLM):
             steps = [self.generate_batch(["p"], {}) for _ in range(2)]
             answers.append(f"transcript of {sum(len(s) for s in steps)} steps")
         return answers
+
+
+def test_energy_per_sample_after_a_resume_counts_only_generated_samples() -> None:
+    lm = FakeLM()
+    meter = energy.EnergyMeter(tracker_factory=FakeTracker)
+    meter.attach(lm)
+    lm.generate_until([_request("t_a", "only this one", 1)])  # doc 0 came from the cache
+    entry = meter.report(_results())["tasks"]["t_a"]
+    assert entry["samples"] == 2 and entry["samples_generated"] == 1
+    assert entry["joules_per_sample"] == pytest.approx(3600.0)  # 0.001 kWh over 1, not 2
+    assert entry["note"].startswith("1 of 2 samples came from the resume cache")
 
 
 def test_agent_episodes_are_measured_and_their_step_tokens_counted() -> None:

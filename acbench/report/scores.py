@@ -109,7 +109,8 @@ def energy_totals(results: Mapping[str, Any]) -> tuple[float | None, float | Non
     ]
     if measured:
         kwh = sum(float(e["energy_kwh"]) for e in measured)
-        samples = [_number(e.get("samples")) for e in measured]
+        # samples generated in the run (not replayed from the resume cache); older files: samples
+        samples = [_number(e.get("samples_generated", e.get("samples"))) for e in measured]
         per_sample = None
         if all(s and s > 0 for s in samples):
             per_sample = kwh * JOULES_PER_KWH / sum(samples)  # type: ignore[arg-type]
