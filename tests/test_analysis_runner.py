@@ -168,3 +168,24 @@ def test_analyze_smollm2_vs_rtn_copy(smollm2_path: Path) -> None:
     assert 0.2 < top10["kendall"]["overall"] < 0.95
     assert top10["spearman"]["overall"] > top10["kendall"]["overall"]
     assert report["logit_energy"]["wasserstein"] > 0
+
+
+def test_a_vocabulary_mismatch_stops_before_any_forward_pass(
+    tiny_llama: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from transformers import AutoConfig, AutoModelForCausalLM
+
+    from acbench.analysis import AnalysisError, analyze
+    from acbench.analysis import runner as analysis_runner
+
+    config = AutoConfig.from_pretrained(tiny_llama)
+    config.vocab_size = 300  # fewer rows than the base tokenizer's ids
+    other = tmp_path / "other-vocab"
+    AutoModelForCausalLM.from_config(config).save_pretrained(other)
+
+    def no_forward(*args, **kwargs):
+        raise AssertionError("a forward pass ran before the vocabulary check")
+
+    monkeypatch.setattr(analysis_runner, "_run_model", no_forward)
+    with pytest.raises(AnalysisError, match=r"vocabulary \(300\)"):
+        analyze(tiny_llama, other, texts="sample", progress=False)

@@ -134,6 +134,7 @@ def analyze(
     topk_rows = [i for i, s in enumerate(sequences) if len(s) >= settings.topk_tokens]
     topk_rows = topk_rows[: settings.topk_sequences]
 
+    _check_vocabularies(base, compressed, sequences)
     with _progress(progress) as bar:
         base_pass = _run_model("base", base, sequences, topk_rows, settings, None, bar)
         compressed_pass = _run_model(
@@ -145,6 +146,40 @@ def analyze(
     if output_dir is not None:
         report["files"] = write_outputs(report, output_dir)
     return report
+
+
+def _vocab_size(model: Any) -> int | None:
+    """The model's vocabulary (embedding rows) from its config, without loading weights."""
+    config = getattr(model, "config", None)
+    if config is None and isinstance(model, (str, Path)):
+        from transformers import AutoConfig
+
+        try:
+            config = AutoConfig.from_pretrained(_resolve(model))
+        except (OSError, ValueError) as err:
+            raise AnalysisError(f"could not load model {model}: {err}") from None
+    size = getattr(config, "vocab_size", None)
+    if config is not None and hasattr(config, "get_text_config"):
+        size = getattr(config.get_text_config(), "vocab_size", size)
+    return size if isinstance(size, int) and size > 0 else None
+
+
+def _check_vocabularies(base: Any, compressed: Any, sequences: list[list[int]]) -> None:
+    """Both models must read the base tokenizer's ids: checked before any forward pass (an id
+    past a model's embedding table would crash it)."""
+    sizes = {"base": _vocab_size(base), "compressed": _vocab_size(compressed)}
+    highest = max(max(ids) for ids in sequences)
+    for role, size in sizes.items():
+        if size is not None and highest >= size:
+            raise AnalysisError(
+                f"the texts hold token id {highest}, past the {role} model's vocabulary "
+                f"({size}): the tokenizer does not belong to that model"
+            )
+    if None not in sizes.values() and sizes["base"] != sizes["compressed"]:
+        raise AnalysisError(
+            f"the base model's vocabulary ({sizes['base']}) differs from the compressed "
+            f"model's ({sizes['compressed']}): the models do not share a tokenizer"
+        )
 
 
 def _load_tokenizer(model: Any) -> Any:
