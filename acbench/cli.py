@@ -103,7 +103,10 @@ def _add_eval_arguments(parser: argparse.ArgumentParser) -> None:
         help="do not keep the request cache that lets interrupted runs resume",
     )
     parser.add_argument(
-        "--threads", type=int, default=None, help="torch CPU threads (default: torch's choice)"
+        "--threads",
+        type=int,
+        default=None,
+        help="torch CPU threads (default: one per core other processes leave idle)",
     )
     parser.add_argument(
         "--no-energy", action="store_true", help="skip codecarbon energy measurement per task"
@@ -127,10 +130,6 @@ def _cmd_eval(args: argparse.Namespace) -> int:
     )
     from acbench.summary import format_summary
 
-    if args.threads:
-        import torch
-
-        torch.set_num_threads(args.threads)
     try:
         metadata = json.loads(args.metadata)
         task_limits = json.loads(args.task_limits)
@@ -155,6 +154,7 @@ def _cmd_eval(args: argparse.Namespace) -> int:
             use_cache=not args.no_cache,
             energy=not args.no_energy,
             energy_country=args.energy_country,
+            threads=args.threads,
         )
     except ValidationError as err:
         print(f"acbench: {settings_error(err)}", file=sys.stderr)

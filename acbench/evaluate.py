@@ -25,6 +25,7 @@ from acbench_core.models import (
     resolve_model,
 )
 from acbench_core.secrets import mask_model_args, masked
+from acbench_core.threads import cpu_threads
 
 logger = logging.getLogger(__name__)
 
@@ -90,6 +91,9 @@ class EvaluationRun(EvaluationSettings):
 
     model_args: dict[str, Any] = Field(default_factory=lambda: {"pretrained": DEFAULT_MODEL})
     output_path: Path | None = Path("results")
+    #: torch CPU threads; None: one per core other processes leave idle (recorded in the
+    #: results as ``config.cpu_threads``)
+    threads: int | None = Field(default=None, ge=1)
 
 
 def settings_error(err: ValidationError) -> str:
@@ -252,8 +256,6 @@ def _build_lm(model_name: str, run: EvaluationRun, model_args: dict[str, Any]) -
 
 def run_evaluation(run: EvaluationRun) -> EvaluationResult:
     """Evaluate and save: lm-eval results JSON (+ per-task samples JSONL) under ``output_path``."""
-    import lm_eval
-    from lm_eval.loggers import EvaluationTracker
     from lm_eval.tasks import TaskManager
 
     from acbench.lm_eval_integration import apply_patches
@@ -272,6 +274,25 @@ def run_evaluation(run: EvaluationRun) -> EvaluationResult:
             get_task_dict(list(run.tasks), task_manager), run.limit, run.task_limits
         )
     model_name, model_args = _with_agent(run, model_args)
+    with cpu_threads(run.threads) as threads:
+        results, tracker = _evaluate(run, model_name, model_args, metadata, task_manager, doc_ids)
+    if results is None:  # non-zero rank in distributed runs
+        return EvaluationResult({}, None)
+    results["config"]["cpu_threads"] = threads.as_dict()
+    return _save(run, results, tracker, model_name)
+
+
+def _evaluate(
+    run: EvaluationRun,
+    model_name: str,
+    model_args: dict[str, Any],
+    metadata: dict[str, Any],
+    task_manager: Any,
+    doc_ids: dict[str, list[int]] | None,
+) -> tuple[dict[str, Any] | None, Any]:
+    import lm_eval
+    from lm_eval.loggers import EvaluationTracker
+
     tracker = EvaluationTracker(output_path=str(run.output_path)) if run.output_path else None
     meter = None
     try:
@@ -303,16 +324,21 @@ def run_evaluation(run: EvaluationRun) -> EvaluationResult:
         raise EvaluationError(
             f"could not load model {model_args.get('pretrained')}: {err}"
         ) from None
-    if results is None:  # non-zero rank in distributed runs
-        return EvaluationResult({}, None)
+    if results is not None and meter is not None:
+        results["energy"] = meter.report(results)
+    return results, tracker
+
+
+def _save(
+    run: EvaluationRun, results: dict[str, Any], tracker: Any, model_name: str
+) -> EvaluationResult:
+    """Mask tokens, then write the results JSON and the per-task samples."""
     # The model was built here; name it as lm-eval would, and never record a token.
     results["config"]["model"] = model_name
     results["config"]["model_args"] = mask_model_args(results["config"].get("model_args"))
     results["configs"] = masked(results.get("configs") or {})
     if tracker is not None:
         tracker.general_config_tracker.model_source = model_name
-    if meter is not None:
-        results["energy"] = meter.report(results)
     samples = results.pop("samples", None)
     results_file = None
     if tracker is not None:

@@ -46,7 +46,11 @@ def add_command(commands: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--no-verify", action="store_true", help="skip the reload + perplexity check"
     )
-    parser.add_argument("--threads", type=int, help="torch CPU threads (default: torch's)")
+    parser.add_argument(
+        "--threads",
+        type=int,
+        help="torch CPU threads (default: one per core other processes leave idle)",
+    )
     parser.set_defaults(func=run)
 
 
@@ -72,12 +76,8 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _compress(args: argparse.Namespace) -> int:
-    import torch
-
     from compressors.pipeline import compress
 
-    if args.threads:
-        torch.set_num_threads(args.threads)
     overrides = {
         "dataset": args.calibration,
         "num_samples": args.num_samples,
@@ -94,6 +94,7 @@ def _compress(args: argparse.Namespace) -> int:
             overwrite=args.overwrite,
             verify=not args.no_verify,
             progress=display.update,
+            threads=args.threads,
         )
     print(format_result(result.output_dir, result.record))
     return 0

@@ -30,6 +30,7 @@ from typing import Any
 
 import yaml
 
+from acbench_core.threads import ThreadChoice, cpu_threads
 from compressors.calibration import CalibrationConfig, CalibrationSet, build_calibration_set
 from compressors.methods import BuiltStep, get_method
 from compressors.progress import ProgressCallback, track_layers
@@ -68,12 +69,32 @@ def compress(
     overwrite: bool = False,
     verify: bool = True,
     progress: ProgressCallback | None = None,
+    threads: int | None = None,
 ) -> CompressionResult:
     """Compress ``model`` (Hub id, local folder or ``acbench:`` alias) with a preset or recipe.
 
     ``calibration`` overrides the recipe's calibration defaults (dataset, num_samples,
-    max_seq_length, seed, ...); it is ignored by data-free recipes.
+    max_seq_length, seed, ...); it is ignored by data-free recipes. ``threads``: torch CPU
+    threads; by default one per core that other processes leave idle
+    (:mod:`acbench_core.threads`), recorded as ``cpu_threads``.
     """
+    with cpu_threads(threads) as chosen:
+        return _compress(
+            model, method, output_dir, calibration, dtype, overwrite, verify, progress, chosen
+        )
+
+
+def _compress(
+    model: str | Path,
+    method: str | Path | Recipe,
+    output_dir: str | Path,
+    calibration: Mapping[str, Any] | CalibrationConfig | None,
+    dtype: str,
+    overwrite: bool,
+    verify: bool,
+    progress: ProgressCallback | None,
+    threads: ThreadChoice,
+) -> CompressionResult:
     started = time.perf_counter()
     model = str(model)
     report = progress or (lambda phase, done, total: None)
@@ -104,6 +125,7 @@ def compress(
     try:
         timings, peak = _run_oneshot(built, net, tokenizer, calib, staging, report)
         meta = _metadata(recipe, built, calib, base, dtype, timings, peak)
+        meta["cpu_threads"] = threads.as_dict()
         meta["size"] = _size_report(staging, base, base_bf16)
         if "quantization" in recipe.kinds:
             meta["quantization"] = _quantization_report(staging, quant_targets)

@@ -95,6 +95,8 @@ class CompressionRecord(_Part):
     base_model: BaseModelInfo | None = None
     dtype: str | None = None
     device: str | None = None
+    #: torch CPU threads of the run: ``threads``, ``cpus``, ``busy_cpus``, ``chosen_by``.
+    cpu_threads: dict[str, Any] = {}
     libraries: dict[str, Any] = {}
     wall_time: dict[str, Any] = {}
     peak_memory: dict[str, Any] = {}

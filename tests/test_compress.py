@@ -469,7 +469,9 @@ def test_cli_compress_and_errors(
     )
     printed = capsys.readouterr().out
     assert "rtn-w4a16" in printed and "W4A16 group 64" in printed and "perplexity" in printed
-    assert (out / "acbench_compression.json").is_file()
+    record = json.loads((out / "acbench_compression.json").read_text())
+    assert record["cpu_threads"]["chosen_by"] in {"idle cores", "torch default"}
+    assert 1 <= record["cpu_threads"]["threads"] <= record["cpu_threads"]["cpus"]
 
     assert (
         main(["compress", "--model", str(tiny_llama), "--method", "nope", "--out", str(out)]) == 2

@@ -249,6 +249,8 @@ def _eval(model: Path, output: Path, model_args: str = "") -> dict:
 def test_eval_results_file_carries_energy_and_tokens(tiny_llama: Path, tmp_path: Path) -> None:
     results = _eval(tiny_llama, tmp_path)
     assert results["config"]["model"] == "hf" and results["model_source"] == "hf"
+    assert results["config"]["cpu_threads"]["threads"] == 1
+    assert results["config"]["cpu_threads"]["chosen_by"] == "user"
     block = results["energy"]
     assert block["method"] and block["hardware"]["cpu_count"] >= 1
     entry = block["tasks"]["acbench_workflow_os"]

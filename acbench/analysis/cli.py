@@ -40,18 +40,18 @@ def add_command(commands: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--device", default=None, help="cpu, cuda, cuda:1 (default: auto)")
     parser.add_argument("--dtype", default=None, help="float32, bfloat16, ... (default: auto)")
-    parser.add_argument("--threads", type=int, default=None, help="torch CPU threads")
+    parser.add_argument(
+        "--threads", type=int, default=None, help="torch CPU threads (default: one per idle core)"
+    )
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     parser.set_defaults(func=_cmd_analyze)
 
 
 def _cmd_analyze(args: argparse.Namespace) -> int:
     from acbench.analysis.runner import AnalysisError, AnalysisSettings, analyze, summary_text
+    from acbench_core.threads import use_cpu_threads
 
-    if args.threads:
-        import torch
-
-        torch.set_num_threads(args.threads)
+    use_cpu_threads(args.threads)
     try:
         ks = tuple(int(k) for k in args.topk.split(",") if k.strip())
         settings = AnalysisSettings(

@@ -109,6 +109,7 @@ class PipelineConfig(_Section):
     report: bool = True
     publish: Publish | None = None
     output_dir: str | None = None
+    #: torch CPU threads for every step; None: one per core other processes leave idle
     threads: int | None = Field(default=None, ge=1)
 
     @field_validator("analyze", mode="before")

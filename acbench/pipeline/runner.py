@@ -193,6 +193,7 @@ def _compress_step(study: Study, variant: Variant) -> Step:
                 overwrite=True,  # a folder an interrupted run left is replaced, never trusted
                 verify=variant.verify,
                 progress=display.update,
+                threads=study.config.threads,
             )
         return {"checkpoint": str(result.output_dir)}
 
@@ -251,6 +252,7 @@ def _evaluate_step(
                 "model_args": {**settings.model_args, "pretrained": study.model_of(label)},
                 "data_dir": study.path(settings.data_dir) if settings.data_dir else None,
                 "output_path": folder,
+                "threads": study.config.threads,
             }
         )
         try:
@@ -541,10 +543,6 @@ def run_pipeline(
     ``force``: step keys or prefixes (``evaluate``, ``compress/gptq-w4a16``) to run again.
     A ``KeyboardInterrupt`` propagates after the finished steps have been saved.
     """
-    if study.config.threads:
-        import torch
-
-        torch.set_num_threads(study.config.threads)
     study.output_dir.mkdir(parents=True, exist_ok=True)
     (study.output_dir / "config.yaml").write_text(_config_yaml(study.config), encoding="utf-8")
     state = read_state(study.output_dir)
