@@ -1,4 +1,4 @@
-"""The torch thread choice: one thread per core other processes leave idle, the user's count wins."""
+"""The torch thread choice: one per core other processes leave idle; the user's count wins."""
 
 from __future__ import annotations
 

@@ -11,8 +11,15 @@ import argparse
 import sys
 from pathlib import Path
 
-from acbench.compare.formats import format_csv, format_markdown, format_table
+from acbench.compare.formats import (
+    format_csv,
+    format_markdown,
+    format_published,
+    format_table,
+    published_note,
+)
 from acbench_core.comparison import compare_runs
+from acbench_core.reference import beside_runs, comparable_with_paper
 from acbench_core.results import ResultsError, Run, load_run
 
 
@@ -39,6 +46,16 @@ def add_command(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--bootstrap", type=int, default=10_000, help="bootstrap resamples")
     parser.add_argument("--confidence", type=float, default=0.95, help="CI level (0.95)")
     parser.add_argument("--seed", type=int, default=0, help="bootstrap seed")
+    parser.add_argument(
+        "--published",
+        nargs="?",
+        const="",
+        metavar="MODEL",
+        help=(
+            "also show ACBench's published AgentBoard numbers for MODEL (default: the base "
+            "run's model) and for the methods matching the compressed runs' labels"
+        ),
+    )
     parser.set_defaults(func=_cmd_compare)
 
 
@@ -82,6 +99,26 @@ def _cmd_compare(args: argparse.Namespace) -> int:
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(text, encoding="utf-8")
             print(f"Wrote {path}")
+    if args.published is not None:
+        return _print_published(runs, args.published or None, args.markdown)
+    return 0
+
+
+def _print_published(runs: list[Run], model: str | None, markdown: Path | None) -> int:
+    """Our real-world rows beside the paper's for the same base model and methods."""
+    try:
+        name, rows = beside_runs(runs, model)
+    except LookupError as err:
+        print(f"acbench: {err}", file=sys.stderr)
+        return 2
+    if not rows:
+        print("acbench: neither these runs nor ACBench have real-world numbers to show")
+        return 0
+    note = published_note(name, all(comparable_with_paper(run) for run in runs))
+    print(format_published(rows, note))
+    if markdown:
+        with markdown.open("a", encoding="utf-8") as handle:
+            handle.write("\n" + format_published(rows, note, markdown=True))
     return 0
 
 

@@ -8,6 +8,7 @@ import sys
 from collections.abc import Sequence
 
 from acbench_core.comparison import Row
+from acbench_core.reference import SOURCE, BesideRow
 
 COLUMNS = (
     "capability",
@@ -145,3 +146,62 @@ def format_csv(rows: Sequence[Row]) -> str:
             }
         )
     return out.getvalue()
+
+
+# ---- beside ACBench's published numbers --------------------------------------------------------
+
+
+def published_cells(rows: Sequence[BesideRow]) -> tuple[list[str], list[list[str]]]:
+    """Headers and cells (×100) of our runs beside ACBench's published rates; the published
+    columns are headed ``published: <method>`` so they are never read as ours."""
+    if not rows:
+        return [], []
+    labels, methods = list(rows[0].ours), list(rows[0].published)
+    headers = ["environment", "metric", *labels, *(f"published: {m}" for m in methods)]
+    cells = [
+        [
+            row.env,
+            row.metric,
+            *(_pct(None if v is None else 100 * v) for v in row.ours.values()),
+            *(_pct(None if v is None else 100 * v) for v in row.published.values()),
+        ]
+        for row in rows
+    ]
+    return headers, cells
+
+
+def published_note(model: str, comparable: bool) -> str:
+    """Where the published numbers come from, and whether our runs can be set beside them."""
+    note = (
+        f"Published numbers: {SOURCE}, base model {model}; fractions ×100. They are the paper's, "
+        "not from these runs. average = mean progress over jericho, pddl, tool-query, "
+        "tool-operation, scienceworld (ACBench published no AlfWorld numbers)."
+    )
+    if not comparable:
+        note += (
+            " These runs used our offline sample problems (comparable_with_paper: false): "
+            "do not read the gap as a compression effect."
+        )
+    return note
+
+
+def format_published(rows: Sequence[BesideRow], note: str, markdown: bool = False) -> str:
+    """The published comparison as a terminal table or a Markdown table, with its note."""
+    headers, cells = published_cells(rows)
+    if markdown:
+        lines = ["| " + " | ".join(headers) + " |"]
+        lines.append("|---|---|" + "---:|" * (len(headers) - 2))
+        lines += ["| " + " | ".join(c.replace("|", "\\|") for c in row) + " |" for row in cells]
+        return "\n".join([*lines, "", note]) + "\n"
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title="Real-world (AgentBoard) beside ACBench's published numbers")
+    for i, header in enumerate(headers):
+        table.add_column(header, justify="left" if i < 2 else "right")
+    for row in cells:
+        table.add_row(*row)
+    console = Console(file=io.StringIO(), width=200)
+    console.print(table)
+    console.print(note, soft_wrap=True)
+    return console.file.getvalue()

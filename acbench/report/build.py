@@ -14,7 +14,9 @@ import shutil
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
+from acbench.compare.formats import published_cells, published_note
 from acbench.report import plots
 from acbench.report.render import (
     Block,
@@ -35,6 +37,7 @@ from acbench.report.scores import (
 )
 from acbench_core.catalog import benchmark
 from acbench_core.comparison import Row, compare_runs
+from acbench_core.reference import beside_runs, comparable_with_paper, published_model
 
 logger = logging.getLogger(__name__)
 
@@ -104,6 +107,7 @@ def build_report(
         confidence=confidence,
         energy=_energy_blocks(runs),
         analyses=analyses,
+        **_published(runs),
     )
     markdown = out / "report.md"
     markdown.write_text(render_markdown(content, out), encoding="utf-8")
@@ -146,6 +150,20 @@ def _rows(runs: RunSet, n_resamples: int, confidence: float, seed: int) -> list[
     return compare_runs(
         runs.base.run, variants, n_resamples=n_resamples, confidence=confidence, seed=seed
     )
+
+
+def _published(runs: RunSet) -> dict[str, Any]:
+    """The real-world table beside ACBench's published numbers, when ACBench published the
+    base model (``published`` and ``published_note`` of :class:`ReportContent`)."""
+    evaluated = [e.run for e in _evaluated(runs)]
+    if runs.base.run is None or published_model(runs.base.run.model) is None:
+        return {}
+    name, rows = beside_runs(evaluated)
+    if not rows:
+        return {}
+    headers, cells = published_cells(rows)
+    note = published_note(name, all(comparable_with_paper(run) for run in evaluated))
+    return {"published": Table(headers, cells, set(range(2, len(headers)))), "published_note": note}
 
 
 def _leaf_tasks(entry: RunEntry) -> list[str]:

@@ -57,6 +57,9 @@ class ReportContent:
     confidence: float
     energy: list[Block]
     analyses: list[Block]
+    #: Our real-world rows beside ACBench's published ones (None: no published base model).
+    published: Table | None = None
+    published_note: str = ""
 
 
 def comparison_table(rows: list[Row], confidence: float) -> Table:
@@ -109,6 +112,9 @@ def render_markdown(content: ReportContent, output_dir: Path) -> str:
         lines.append(format_markdown(content.rows, content.confidence))
     else:
         lines += ["*No comparison: the base and the variants share no evaluated task.*", ""]
+    if content.published:
+        lines += ["## Real-world beside ACBench's published numbers", ""]
+        lines += [markdown_table(content.published), content.published_note, ""]
     if content.energy:
         lines += ["## Energy", ""]
         for block in content.energy:
