@@ -1,4 +1,4 @@
-"""``acbench compress``: run a paper preset (or a recipe file) on a model, with a progress display.
+"""``acbench compress``: run a preset (or a recipe file) on a model, with a progress display.
 
 acbench compress --list
 acbench compress --method gptq-w4a16 --out out/smollm2-gptq --calibration paul-graham
@@ -47,6 +47,14 @@ def add_command(commands: argparse._SubParsersAction) -> None:
         "--no-verify", action="store_true", help="skip the reload + perplexity check"
     )
     parser.add_argument("--threads", type=int, help="torch CPU threads (default: torch's)")
+    parser.add_argument(
+        "--no-energy", action="store_true", help="skip the codecarbon measurement of the run"
+    )
+    parser.add_argument(
+        "--energy-country",
+        default="USA",
+        help="ISO 3166 code of the grid for g CO2eq (default: USA)",
+    )
     parser.set_defaults(func=run)
 
 
@@ -94,6 +102,8 @@ def _compress(args: argparse.Namespace) -> int:
             overwrite=args.overwrite,
             verify=not args.no_verify,
             progress=display.update,
+            energy=not args.no_energy,
+            energy_country=args.energy_country,
         )
     print(format_result(result.output_dir, result.record))
     return 0
@@ -133,6 +143,21 @@ def format_result(folder: Path, record: CompressionRecord) -> str:
         lines.append(
             f"  perplexity {record.perplexity_base:.2f} -> {record.perplexity_compressed:.2f}"
         )
+    calibration = record.calibration or {}
+    fallback = calibration.get("fallback")
+    if isinstance(fallback, dict):
+        lines.append(
+            f"  calibration: {calibration.get('dataset')} instead of {fallback.get('requested')} "
+            f"({fallback.get('reason')}): not ACBench's calibration"
+        )
+    energy = record.energy or {}
+    if energy.get("status") == "measured":
+        lines.append(
+            f"  energy {energy['energy_kwh'] * 1000:.3g} Wh, "
+            f"{energy['emissions_g_co2eq']:.3g} g CO2eq ({energy.get('method') or 'codecarbon'})"
+        )
+    elif energy:
+        lines.append(f"  energy not measured: {energy.get('error')}")
     lines.append(f"  wall time {record.wall_time.get('total_s', 0.0):.1f} s")
     return "\n".join(lines)
 
@@ -141,8 +166,13 @@ def _print_presets(recipes: list[Any]) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    table = Table(title="acbench compress presets (compressors/presets/*.yaml)")
+    table = Table(
+        title="acbench compress presets (compressors/presets/*.yaml)",
+        caption="setting: acbench = as ACBench's scripts ran it (see each YAML's reference and "
+        "differences); ours = a variant ACBench did not run",
+    )
     table.add_column("preset", style="bold", no_wrap=True)
+    table.add_column("setting", no_wrap=True)
     table.add_column("what it does")
     table.add_column("calibration")
     for recipe in recipes:
@@ -152,5 +182,5 @@ def _print_presets(recipes: list[Any]) -> None:
             if recipe.needs_calibration
             else "none"
         )
-        table.add_row(recipe.name, recipe.description, data)
+        table.add_row(recipe.name, recipe.setting or "custom", recipe.description, data)
     Console().print(table)

@@ -21,7 +21,7 @@ import sys
 import tempfile
 import time
 import warnings
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from importlib import metadata as importlib_metadata
@@ -30,6 +30,7 @@ from typing import Any
 
 import yaml
 
+from acbench_core.carbon import measure_energy
 from compressors.calibration import CalibrationConfig, CalibrationSet, build_calibration_set
 from compressors.methods import BuiltStep, get_method
 from compressors.progress import ProgressCallback, track_layers
@@ -68,11 +69,18 @@ def compress(
     overwrite: bool = False,
     verify: bool = True,
     progress: ProgressCallback | None = None,
+    energy: bool = True,
+    energy_country: str = "USA",
+    tracker_factory: Callable[[], Any] | None = None,
 ) -> CompressionResult:
     """Compress ``model`` (Hub id, local folder or ``acbench:`` alias) with a preset or recipe.
 
     ``calibration`` overrides the recipe's calibration defaults (dataset, num_samples,
-    max_seq_length, seed, ...); it is ignored by data-free recipes.
+    max_seq_length, seed, ...); it is ignored by data-free recipes. When it names no dataset
+    and the recipe's Hub dataset cannot be read (offline), offline text is used instead and the
+    record says so. ``energy`` measures the compression itself (calibration forward passes,
+    modifiers, saving) with codecarbon for the grid of ``energy_country`` (ISO 3166 alpha-3),
+    the meter evaluation uses; ``tracker_factory`` replaces codecarbon's tracker (tests).
     """
     started = time.perf_counter()
     model = str(model)
@@ -96,14 +104,22 @@ def compress(
     calib: CalibrationSet | None = None
     if recipe.needs_calibration:
         report("calibration", 0, 1)
-        calib = build_calibration_set(calib_config, tokenizer)
+        chosen = isinstance(calibration, CalibrationConfig) or "dataset" in (calibration or {})
+        calib = build_calibration_set(calib_config, tokenizer, allow_fallback=not chosen)
         report("calibration", 1, 1)
 
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-", dir=out.parent))
     try:
-        timings, peak = _run_oneshot(built, net, tokenizer, calib, staging, report)
+        meter = (
+            measure_energy(f"compress {recipe.name}", energy_country, tracker_factory)
+            if energy
+            else contextlib.nullcontext(None)
+        )
+        with meter as energy_block:
+            timings, peak = _run_oneshot(built, net, tokenizer, calib, staging, report)
         meta = _metadata(recipe, built, calib, base, dtype, timings, peak)
+        meta["energy"] = _energy_record(energy_block)
         meta["size"] = _size_report(staging, base, base_bf16)
         if "quantization" in recipe.kinds:
             meta["quantization"] = _quantization_report(staging, quant_targets)
@@ -266,7 +282,9 @@ def _metadata(
         "format_version": 1,
         "method": recipe.name,
         "description": recipe.description,
-        "paper_setting": recipe.paper,
+        "setting": recipe.setting,
+        "reference": recipe.reference,
+        "differences": list(recipe.differences),
         "kinds": sorted(recipe.kinds),
         "steps": [
             {"method": step.method, "params": step.params, "resolved": r.resolved, "notes": r.notes}
@@ -281,6 +299,17 @@ def _metadata(
         "wall_time": timings,
         "peak_memory": peak,
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+    }
+
+
+def _energy_record(block: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The ``energy`` field: what was measured, and what it covers."""
+    if block is None:
+        return None
+    return {
+        **block,
+        "covers": "the compression run: calibration forward passes, modifiers and saving "
+        "(not loading the base model nor the verification)",
     }
 
 

@@ -88,7 +88,9 @@ class CompressionRecord(_Part):
     format_version: int = 1
     method: str | None = None  # preset or recipe name
     description: str | None = None
-    paper_setting: str | None = None
+    setting: str | None = None  # "acbench": as ACBench ran it; "ours": a variant of ours
+    reference: str | None = None  # what ACBench ran (script and settings) / what it is based on
+    differences: list[str] = []  # known differences from ACBench's run
     kinds: list[str] = []  # quantization / pruning
     steps: list[Step] = []
     calibration: dict[str, Any] | None = None
@@ -105,6 +107,9 @@ class CompressionRecord(_Part):
     #: Measured sparsity: ``sparsity``, ``mask_structure``, ``target``, per-layer extremes and,
     #: for N:M masks, ``"<n>:<m>_conforms"`` and friends (keys depend on the mask).
     sparsity: dict[str, Any] | None = None
+    #: codecarbon measurement of the compression run (``acbench_core.carbon.measure_energy``):
+    #: ``status``, kWh, ``emissions_g_co2eq``, ``country_name``/``region``, method, hardware.
+    energy: dict[str, Any] | None = None
 
     _folder: Path | None = PrivateAttr(default=None)
 
@@ -130,6 +135,8 @@ class CompressionRecord(_Part):
         data = dict(data)
         if isinstance(data.get("base_model"), str):  # an older, flat form
             data["base_model"] = {"id": data["base_model"]}
+        if "paper_setting" in data and "reference" not in data:  # records before setting/reference
+            data["reference"] = data.pop("paper_setting")
         for _ in range(len(data) + 1):
             try:
                 return cls.model_validate(data)

@@ -184,8 +184,7 @@ def compression_section(c: CompressionRecord) -> str:
         base = c.base_model_id or c.base_model_source
         link = f"[{base}](https://huggingface.co/{base})" if c.base_model_id else f"`{base}`"
         lines += ["", f"Base model: {link}."]
-    if c.paper_setting:
-        lines += ["", f"Setting: {c.paper_setting}."]
+    lines += _setting_lines(c)
     lines += ["", "| step | method | parameters |", "|---:|---|---|"]
     step_notes = []
     for i, step in enumerate(c.steps, 1):
@@ -229,6 +228,25 @@ def compression_section(c: CompressionRecord) -> str:
         lines += [""] + [f"- {fact}" for fact in facts]
     lines += ["", "The full record ships with the weights: `acbench_compression.json`."]
     return "\n".join(lines)
+
+
+def _setting_lines(c: CompressionRecord) -> list[str]:
+    """Whose setting this is: ACBench's (with what ACBench ran and the known differences) or
+    our own variant."""
+    if c.setting == "acbench":
+        lines = [
+            "",
+            "Setting: as ACBench ran it"
+            + (f" ({c.reference.rstrip('.')})." if c.reference else "."),
+        ]
+        if c.differences:
+            lines += ["", "Known differences from ACBench's run:", ""]
+            lines += [f"- {d}" for d in c.differences]
+        return lines
+    if c.setting == "ours":
+        based = f" ({c.reference.rstrip('.')})" if c.reference else ""
+        return ["", f"Setting: ours, not one ACBench ran{based}."]
+    return ["", f"Setting: {c.reference.rstrip('.')}."] if c.reference else []
 
 
 def _short(value: Any) -> str:
