@@ -188,11 +188,24 @@ EXTRA_COMMANDS: tuple[str, ...] = (
 )
 
 
+def _version() -> str:
+    """The installed distribution's version (the package's own when run from a checkout)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    from acbench import __version__
+
+    try:
+        return version("acbench")
+    except PackageNotFoundError:
+        return __version__
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="acbench", description="ACBench: does compression break LLM agents?"
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="show lm-eval's logs")
+    parser.add_argument("--version", action="version", version=f"acbench {_version()}")
     commands = parser.add_subparsers(dest="command", required=True)
 
     evaluate = commands.add_parser("eval", help="run ACBench tasks through lm-eval")

@@ -4,7 +4,8 @@ lm-eval sends every task's requests of one type to the model in a single call. :
 patches that call on the model object (``generate_until``, ``loglikelihood``,
 ``loglikelihood_rolling``, and ``agent_episode`` of ``acbench-agent``): it splits the requests by
 task, runs each task's share inside its own codecarbon measurement
-(``OfflineEmissionsTracker.start_task``/``stop_task``: no network, no files), counts the generated
+(``OfflineEmissionsTracker.start_task``/``stop_task`` from :mod:`acbench_core.carbon`, the meter
+compression uses too: no network, no files), counts the generated
 tokens with the model's tokenizer, and puts the answers back in order.
 :meth:`EnergyMeter.report` turns that into the ``energy`` block of the results file: kWh (CPU,
 GPU, RAM), kg CO2eq, duration, J per sample and per generated token, score per kWh, the
@@ -19,23 +20,22 @@ from __future__ import annotations
 
 import itertools
 import logging
-import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+# the meter shared with compression lives in the ground layer; re-exported for callers here
+from acbench_core.carbon import (
+    JOULES_PER_KWH,
+    codecarbon_version,
+    describe_error,
+    describe_tracker,
+    make_tracker,
+)
+
 logger = logging.getLogger(__name__)
 
 REQUEST_TYPES = ("generate_until", "loglikelihood", "loglikelihood_rolling", "agent_episode")
-JOULES_PER_KWH = 3.6e6
-_CPU_METHODS = {
-    "intel_rapl": "RAPL",
-    "intel_power_gadget": "Intel Power Gadget",
-    "apple_powermetrics": "powermetrics",
-    "windows_emi": "Windows EMI",
-    "cpu_load": "estimate (TDP × CPU load)",
-    "constant": "estimate (constant TDP)",
-}
 _API_BACKENDS = ("local-completions", "local-chat-completions", "openai", "anthropic")
 
 
@@ -65,22 +65,6 @@ class TaskEnergy:
         self.emissions_kg += float(data.emissions)
         self.duration_s += float(data.duration)
         self.measured_calls += 1
-
-
-def make_tracker(country_iso_code: str = "USA", measure_power_secs: float = 1.0) -> Any:
-    """A quiet codecarbon tracker that makes no network calls and writes no file."""
-    os.environ.setdefault("CODECARBON_LOG_LEVEL", "error")
-    from codecarbon import OfflineEmissionsTracker
-
-    return OfflineEmissionsTracker(
-        country_iso_code=country_iso_code,
-        tracking_mode="process",
-        measure_power_secs=measure_power_secs,
-        output_methods=[],
-        save_to_file=False,
-        log_level="error",
-        allow_multiple_runs=True,
-    )
 
 
 def token_counter(lm: Any) -> Callable[[str], int] | None:
@@ -172,7 +156,7 @@ class EnergyMeter:
             try:
                 self._tracker = self._factory()
             except Exception as err:  # codecarbon broken or absent: evaluate without energy
-                self._tracker_error = _describe(err)
+                self._tracker_error = describe_error(err)
                 logger.warning("codecarbon unavailable, energy not measured: %s", err)
         return self._tracker
 
@@ -188,7 +172,7 @@ class EnergyMeter:
                 label = f"{task}#{next(self._labels)}"
                 tracker.start_task(label)
             except Exception as err:
-                record.errors.append(f"start failed: {_describe(err)}")
+                record.errors.append(f"start failed: {describe_error(err)}")
                 label = None
         try:
             return run()
@@ -197,7 +181,7 @@ class EnergyMeter:
                 try:
                     data = tracker.stop_task(label)
                 except Exception as err:
-                    record.errors.append(f"stop failed: {_describe(err)}")
+                    record.errors.append(f"stop failed: {describe_error(err)}")
                 else:
                     if data is None:
                         record.errors.append("codecarbon returned no measurement")
@@ -252,7 +236,7 @@ class EnergyMeter:
             if leaves:
                 groups[group] = self._sum_entry(leaves, tasks)
         block: dict[str, Any] = {
-            "tool": f"codecarbon {_codecarbon_version()}",
+            "tool": f"codecarbon {codecarbon_version()}",
             "country_iso_code": self.country_iso_code,
             **method,
             "tasks": tasks,
@@ -349,42 +333,7 @@ class EnergyMeter:
         return out
 
     def _method_and_hardware(self) -> dict[str, Any]:
-        tracker = self._tracker
-        if tracker is None:
-            return {"method": None, "estimated": None, "hardware": None}
-        methods: dict[str, str] = {}
-        try:
-            for hardware in getattr(tracker, "_hardware", []):
-                kind = type(hardware).__name__
-                if kind == "CPU":
-                    mode = str(getattr(hardware, "_mode", ""))
-                    methods["cpu"] = _CPU_METHODS.get(mode, f"estimate ({mode})")
-                elif kind == "GPU":
-                    devices = getattr(getattr(hardware, "devices", None), "devices", [])
-                    amd = any("AMD" in type(d).__name__ for d in devices)
-                    methods["gpu"] = "AMD SMI" if amd else "NVML"
-                elif kind == "RAM":
-                    methods["ram"] = "estimate (memory size)"
-            conf = dict(getattr(tracker, "_conf", {}))
-        except Exception as err:  # private codecarbon attributes changed: keep the numbers
-            logger.debug("codecarbon hardware details unavailable: %s", err)
-            conf = {}
-        method = ", ".join(f"{part.upper()}: {how}" for part, how in methods.items()) or None
-        return {
-            "method": method,
-            "estimated": any(how.startswith("estimate") for how in methods.values())
-            if methods
-            else None,
-            "hardware": {
-                "cpu_model": conf.get("cpu_model"),
-                "cpu_count": conf.get("cpu_count"),
-                "gpu_model": conf.get("gpu_model") or None,
-                "gpu_count": conf.get("gpu_count"),
-                "ram_total_gb": conf.get("ram_total_size"),
-                "tracking_mode": conf.get("tracking_mode"),
-                "os": conf.get("os"),
-            },
-        }
+        return describe_tracker(self._tracker)
 
 
 def _leaves(group: str, results: dict[str, Any]) -> list[str]:
@@ -405,20 +354,6 @@ def _headline(task: str, results: dict[str, Any]) -> tuple[str | None, float]:
     metric = owner.headline_metric
     value = results.get("results", {}).get(task, {}).get(f"{metric},none")
     return (metric, float(value)) if isinstance(value, (int, float)) else (None, 0.0)
-
-
-def _codecarbon_version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version("codecarbon")
-    except PackageNotFoundError:
-        return "not installed"
-
-
-def _describe(err: BaseException) -> str:
-    text = str(err).splitlines()[0] if str(err) else ""
-    return f"{type(err).__name__}: {text}" if text else type(err).__name__
 
 
 def format_energy_summary(results: dict[str, Any]) -> str:

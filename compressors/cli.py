@@ -1,4 +1,4 @@
-"""``acbench compress``: run a paper preset (or a recipe file) on a model, with a progress display.
+"""``acbench compress``: run a preset (or a recipe file) on a model, with a progress display.
 
 acbench compress --list
 acbench compress --method gptq-w4a16 --out out/smollm2-gptq --calibration paul-graham
@@ -51,6 +51,14 @@ def add_command(commands: argparse._SubParsersAction) -> None:
         type=int,
         help="torch CPU threads (default: one per core other processes leave idle)",
     )
+    parser.add_argument(
+        "--no-energy", action="store_true", help="skip the codecarbon measurement of the run"
+    )
+    parser.add_argument(
+        "--energy-country",
+        default="USA",
+        help="ISO 3166 code of the grid for g CO2eq (default: USA)",
+    )
     parser.set_defaults(func=run)
 
 
@@ -95,6 +103,8 @@ def _compress(args: argparse.Namespace) -> int:
             verify=not args.no_verify,
             progress=display.update,
             threads=args.threads,
+            energy=not args.no_energy,
+            energy_country=args.energy_country,
         )
     print(format_result(result.output_dir, result.record))
     return 0
@@ -134,6 +144,21 @@ def format_result(folder: Path, record: CompressionRecord) -> str:
         lines.append(
             f"  perplexity {record.perplexity_base:.2f} -> {record.perplexity_compressed:.2f}"
         )
+    calibration = record.calibration or {}
+    fallback = calibration.get("fallback")
+    if isinstance(fallback, dict):
+        lines.append(
+            f"  calibration: {calibration.get('dataset')} instead of {fallback.get('requested')} "
+            f"({fallback.get('reason')}): not ACBench's calibration"
+        )
+    energy = record.energy or {}
+    if energy.get("status") == "measured":
+        lines.append(
+            f"  energy {energy['energy_kwh'] * 1000:.3g} Wh, "
+            f"{energy['emissions_g_co2eq']:.3g} g CO2eq ({energy.get('method') or 'codecarbon'})"
+        )
+    elif energy:
+        lines.append(f"  energy not measured: {energy.get('error')}")
     lines.append(f"  wall time {record.wall_time.get('total_s', 0.0):.1f} s")
     return "\n".join(lines)
 
@@ -142,8 +167,13 @@ def _print_presets(recipes: list[Any]) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    table = Table(title="acbench compress presets (compressors/presets/*.yaml)")
+    table = Table(
+        title="acbench compress presets (compressors/presets/*.yaml)",
+        caption="setting: acbench = as ACBench's scripts ran it (see each YAML's reference and "
+        "differences); ours = a variant ACBench did not run",
+    )
     table.add_column("preset", style="bold", no_wrap=True)
+    table.add_column("setting", no_wrap=True)
     table.add_column("what it does")
     table.add_column("calibration")
     for recipe in recipes:
@@ -153,5 +183,5 @@ def _print_presets(recipes: list[Any]) -> None:
             if recipe.needs_calibration
             else "none"
         )
-        table.add_row(recipe.name, recipe.description, data)
+        table.add_row(recipe.name, recipe.setting or "custom", recipe.description, data)
     Console().print(table)

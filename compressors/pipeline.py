@@ -21,7 +21,7 @@ import sys
 import tempfile
 import time
 import warnings
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from importlib import metadata as importlib_metadata
@@ -30,6 +30,7 @@ from typing import Any
 
 import yaml
 
+from acbench_core.carbon import measure_energy
 from acbench_core.threads import ThreadChoice, cpu_threads
 from compressors.calibration import CalibrationConfig, CalibrationSet, build_calibration_set
 from compressors.methods import BuiltStep, get_method
@@ -69,18 +70,36 @@ def compress(
     overwrite: bool = False,
     verify: bool = True,
     progress: ProgressCallback | None = None,
+    energy: bool = True,
+    energy_country: str = "USA",
+    tracker_factory: Callable[[], Any] | None = None,
     threads: int | None = None,
 ) -> CompressionResult:
     """Compress ``model`` (Hub id, local folder or ``acbench:`` alias) with a preset or recipe.
 
     ``calibration`` overrides the recipe's calibration defaults (dataset, num_samples,
-    max_seq_length, seed, ...); it is ignored by data-free recipes. ``threads``: torch CPU
-    threads; by default one per core that other processes leave idle
+    max_seq_length, seed, ...); it is ignored by data-free recipes. When it names no dataset
+    and the recipe's Hub dataset cannot be read (offline), offline text is used instead and the
+    record says so. ``energy`` measures the compression itself (calibration forward passes,
+    modifiers, saving) with codecarbon for the grid of ``energy_country`` (ISO 3166 alpha-3),
+    the meter evaluation uses; ``tracker_factory`` replaces codecarbon's tracker (tests).
+    ``threads``: torch CPU threads; by default one per core that other processes leave idle
     (:mod:`acbench_core.threads`), recorded as ``cpu_threads``.
     """
     with cpu_threads(threads) as chosen:
         return _compress(
-            model, method, output_dir, calibration, dtype, overwrite, verify, progress, chosen
+            model,
+            method,
+            output_dir,
+            calibration,
+            dtype=dtype,
+            overwrite=overwrite,
+            verify=verify,
+            progress=progress,
+            energy=energy,
+            energy_country=energy_country,
+            tracker_factory=tracker_factory,
+            threads=chosen,
         )
 
 
@@ -89,10 +108,14 @@ def _compress(
     method: str | Path | Recipe,
     output_dir: str | Path,
     calibration: Mapping[str, Any] | CalibrationConfig | None,
+    *,
     dtype: str,
     overwrite: bool,
     verify: bool,
     progress: ProgressCallback | None,
+    energy: bool,
+    energy_country: str,
+    tracker_factory: Callable[[], Any] | None,
     threads: ThreadChoice,
 ) -> CompressionResult:
     started = time.perf_counter()
@@ -117,15 +140,23 @@ def _compress(
     calib: CalibrationSet | None = None
     if recipe.needs_calibration:
         report("calibration", 0, 1)
-        calib = build_calibration_set(calib_config, tokenizer)
+        chosen = isinstance(calibration, CalibrationConfig) or "dataset" in (calibration or {})
+        calib = build_calibration_set(calib_config, tokenizer, allow_fallback=not chosen)
         report("calibration", 1, 1)
 
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-", dir=out.parent))
     try:
-        timings, peak = _run_oneshot(built, net, tokenizer, calib, staging, report)
+        meter = (
+            measure_energy(f"compress {recipe.name}", energy_country, tracker_factory)
+            if energy
+            else contextlib.nullcontext(None)
+        )
+        with meter as energy_block:
+            timings, peak = _run_oneshot(built, net, tokenizer, calib, staging, report)
         meta = _metadata(recipe, built, calib, base, dtype, timings, peak)
         meta["cpu_threads"] = threads.as_dict()
+        meta["energy"] = _energy_record(energy_block)
         meta["size"] = _size_report(staging, base, base_bf16)
         if "quantization" in recipe.kinds:
             meta["quantization"] = _quantization_report(staging, quant_targets)
@@ -176,7 +207,7 @@ def _load_model(model: str, dtype: str) -> tuple[Any, Any, dict[str, Any]]:
 
 
 def _describe_base(model: str, path: str, config: Any) -> dict[str, Any]:
-    from acbench_core.models import ALIAS_PREFIX, EMBEDDED_MODELS, is_alias
+    from acbench_core.models import ALIAS_PREFIX, EMBEDDED_MODELS, is_alias, model_license
 
     info: dict[str, Any] = {"id": model, "revision": getattr(config, "_commit_hash", None)}
     local = Path(path)
@@ -186,6 +217,10 @@ def _describe_base(model: str, path: str, config: Any) -> dict[str, Any]:
         embedded = EMBEDDED_MODELS[model.removeprefix(ALIAS_PREFIX)]
         info.update(upstream_id=embedded.upstream_id, package=embedded.pip_spec)
         info["gguf_file"] = embedded.gguf_file
+        info["gguf_quantization"] = embedded.gguf_quantization
+    info["license"], info["license_source"] = model_license(
+        model, local if local.is_dir() else None
+    )
     info["architecture"] = (getattr(config, "architectures", None) or [None])[0]
     return info
 
@@ -288,7 +323,9 @@ def _metadata(
         "format_version": 1,
         "method": recipe.name,
         "description": recipe.description,
-        "paper_setting": recipe.paper,
+        "setting": recipe.setting,
+        "reference": recipe.reference,
+        "differences": list(recipe.differences),
         "kinds": sorted(recipe.kinds),
         "steps": [
             {"method": step.method, "params": step.params, "resolved": r.resolved, "notes": r.notes}
@@ -303,6 +340,17 @@ def _metadata(
         "wall_time": timings,
         "peak_memory": peak,
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+    }
+
+
+def _energy_record(block: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The ``energy`` field: what was measured, and what it covers."""
+    if block is None:
+        return None
+    return {
+        **block,
+        "covers": "the compression run: calibration forward passes, modifiers and saving "
+        "(not loading the base model nor the verification)",
     }
 
 

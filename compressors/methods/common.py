@@ -50,12 +50,6 @@ def check_quant(params: dict[str, Any]) -> None:
     if not isinstance(params["symmetric"], bool):
         raise ValueError("symmetric must be true or false")
     _check_lists(params)
-    if not params["symmetric"]:
-        # transformers 5.23-5.24 cannot load asymmetric pack-quantized checkpoints.
-        logger.warning(
-            "asymmetric quantization: some transformers releases (5.23-5.24) cannot load "
-            "such checkpoints; symmetric ones load everywhere"
-        )
 
 
 def check_pruning(params: dict[str, Any]) -> None:
@@ -154,6 +148,12 @@ def quant_kwargs(
     activation_bits: int | None = None,
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """Quantization modifier keyword arguments for this model, and the values resolved for it."""
+    if not params["symmetric"]:
+        # transformers 5.23-5.24 cannot load asymmetric pack-quantized checkpoints.
+        notes.append(
+            "asymmetric quantization (zero points): transformers 5.23-5.24 cannot load such "
+            "checkpoints; other releases can, and symmetric ones load everywhere"
+        )
     group_size = resolve_group_size(model, params, notes)
     config_groups = quant_config_groups(
         params["bits"],
@@ -164,7 +164,12 @@ def quant_kwargs(
         activation_bits=activation_bits,
     )
     kwargs = {"config_groups": config_groups, "targets": params["targets"]}
-    return kwargs | {"ignore": params["ignore"]}, {"group_size": group_size}
+    resolved = {
+        "scheme": f"W{params['bits']}A{activation_bits or 16}",
+        "strategy": "group" if group_size else "channel",
+        "group_size": group_size,
+    }
+    return kwargs | {"ignore": params["ignore"]}, resolved
 
 
 def quant_config_groups(

@@ -23,18 +23,20 @@ def _build(params: dict[str, Any], model: torch.nn.Module) -> BuiltStep:
     from llmcompressor.modifiers.quantization import GPTQModifier
 
     notes: list[str] = []
+    # "weight" (alias "static") = process columns in activation order with groups fixed
+    # beforehand (GPTQ's act-order + static_groups); the file format is unchanged.
+    actorder = "weight" if params["actorder"] else None
     kwargs, resolved = quant_kwargs(
-        params,
-        model,
-        notes,
-        # "weight" = process columns in activation order; the file format is unchanged
-        # (the old "group" act-order with a g_idx was removed from llm-compressor).
-        actorder="weight" if params["actorder"] else None,
-        activation_bits=params["activation_bits"],
+        params, model, notes, actorder=actorder, activation_bits=params["activation_bits"]
     )
     modifier = GPTQModifier(
-        **kwargs, dampening_frac=params["dampening"], block_size=params["block_size"]
+        **kwargs,
+        dampening_frac=params["dampening"],
+        block_size=params["block_size"],
+        # said explicitly: left unset, GPTQModifier turns act-order on ("static") by default
+        actorder=actorder,
     )
+    resolved["actorder"] = actorder
     return BuiltStep([modifier], resolved, notes)
 
 
