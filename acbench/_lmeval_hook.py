@@ -16,6 +16,7 @@ _PATCHES = {
     "lm_eval.tasks.manager": "patch_task_manager",
     "lm_eval.models.huggingface": "patch_hf_model",
     "lm_eval.models": "patch_model_registry",
+    "lm_eval.loggers.evaluation_tracker": "patch_evaluation_tracker",
 }
 
 

@@ -91,8 +91,30 @@ def patch_model_registry(module: ModuleType) -> None:
         LM.agent_episode = agent_episode
 
 
+def patch_evaluation_tracker(module: ModuleType) -> None:
+    """Write per-sample logs with lone surrogates replaced (:mod:`acbench_core.text`).
+
+    lm-eval's writer stops at the first string UTF-8 cannot encode, logs "Could not save sample
+    results" and leaves the task's samples file empty: one odd answer would lose them all.
+    """
+    cls = module.EvaluationTracker
+    if getattr(cls.save_results_samples, "_acbench", False):
+        return
+    original = cls.save_results_samples
+
+    @functools.wraps(original)
+    def save_results_samples(self, task_name, samples):
+        from acbench_core.text import without_surrogates
+
+        return original(self, task_name, without_surrogates(samples))
+
+    save_results_samples._acbench = True
+    cls.save_results_samples = save_results_samples
+
+
 def apply_patches() -> None:
     """Apply every patch now (for in-process use when the start-up hook is disabled)."""
+    import lm_eval.loggers.evaluation_tracker
     import lm_eval.models
     import lm_eval.models.huggingface
     import lm_eval.tasks.manager
@@ -100,3 +122,4 @@ def apply_patches() -> None:
     patch_task_manager(lm_eval.tasks.manager)
     patch_hf_model(lm_eval.models.huggingface)
     patch_model_registry(lm_eval.models)
+    patch_evaluation_tracker(lm_eval.loggers.evaluation_tracker)

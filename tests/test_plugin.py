@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -234,3 +235,32 @@ def test_cli_checks_task_limits(tmp_path, capsys):
     unknown = ["eval", "--task-limits", '{"acbench_chess": 2}', "--output-path", str(tmp_path)]
     assert main(unknown) == 2
     assert "task_limits names unknown task(s): acbench_chess" in capsys.readouterr().err
+
+
+def test_samples_with_a_lone_surrogate_are_all_saved(tmp_path: Path) -> None:
+    """lm-eval alone writes an empty samples file when one answer holds a lone surrogate."""
+    from lm_eval.loggers import EvaluationTracker
+
+    from acbench.lm_eval_integration import apply_patches
+
+    apply_patches()
+    tracker = EvaluationTracker(output_path=str(tmp_path))
+    tracker.general_config_tracker.model_name_sanitized = "model"
+    tracker.date_id = "2026-12-03T00-00-00"  # set by save_results_aggregated in a run
+
+    def sample(doc_id: int, answer: str) -> dict:
+        return {
+            "doc_id": doc_id,
+            "arguments": [["prompt", {}]],
+            "resps": [[answer]],
+            "filtered_resps": [answer],
+            "target": "gold",
+        }
+
+    samples = [sample(0, "fine"), sample(1, "bad \ud800 answer"), sample(2, "after")]
+    tracker.save_results_samples("task", samples)
+    (path,) = tmp_path.glob("model/samples_task_*.jsonl")
+    lines = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+    assert [x["doc_id"] for x in lines] == [0, 1, 2]
+    assert lines[1]["filtered_resps"] == ["bad \ufffd answer"]
+    assert samples[1]["filtered_resps"] == ["bad \ud800 answer"]  # the caller keeps its own

