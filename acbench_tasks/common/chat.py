@@ -141,6 +141,21 @@ class ChatTask(ConfigurableTask):
         """
         return {name: 0.0 for name in super().aggregation() if name != SCORING_ERROR}
 
+    # ---- n-shot ----------------------------------------------------------------------------
+    def embedded_examples(self) -> int:
+        """How many worked examples the benchmark's own prompt embeds (0: none).
+
+        lm-eval's ``--num_fewshot`` is ignored by these tasks (:meth:`fewshot_context`); this
+        number is what the results' ``n-shot`` reports instead (:meth:`dump_config`).
+        """
+        return 0
+
+    def dump_config(self) -> dict:
+        """The config saved with the results, ``num_fewshot`` = :meth:`embedded_examples`."""
+        config = dict(super().dump_config())
+        config["num_fewshot"] = self.embedded_examples()
+        return config
+
     def doc_to_messages(self, doc: dict) -> list[Message]:
         raise NotImplementedError
 

@@ -729,6 +729,12 @@ class LongGenBenchTask(SinglePromptTask):
             merge_provenance(info, provenance_fields(upstream=texts))
         return docs, info
 
+    def embedded_examples(self) -> int:
+        """The worked examples before the questions: 8 (GSM8K) or 5 (MMLU); the questions are
+        numbered from the next number (``first_number``)."""
+        docs = self.dataset["test"] if self.dataset is not None else []
+        return int(docs[0]["first_number"]) - 1 if len(docs) else 0
+
     def paper_comparable(self) -> bool:
         name = (self.config.dataset_kwargs or {}).get("longgenbench")
         return (

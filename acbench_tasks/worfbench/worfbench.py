@@ -401,6 +401,11 @@ class WorfBenchTask(ChatTask):
     def doc_to_messages(self, doc: dict) -> list[Message]:
         return build_messages(doc)
 
+    def embedded_examples(self) -> int:
+        """The subset's worked examples (two), turns of every prompt (:func:`build_messages`)."""
+        subset = (self.config.dataset_kwargs or {}).get("worfbench_subset")
+        return len(fewshot_examples().get(str(subset), []))
+
     def doc_to_target(self, doc: dict, doc_to_target: Any = None) -> str:
         return doc["gold"]
 
