@@ -172,7 +172,10 @@ def _cmd_eval(args: argparse.Namespace) -> int:
     except EvaluationError as err:
         print(f"acbench: {err}", file=sys.stderr)
         return 2
-    print(format_summary(outcome.results))
+    if run.predict_only:
+        print("predict only: the generations are logged in the samples files; nothing scored")
+    else:
+        print(format_summary(outcome.results))
     if "energy" in outcome.results:
         from acbench.energy import format_energy_summary
 
