@@ -98,6 +98,13 @@ def _add_eval_arguments(parser: argparse.ArgumentParser) -> None:
         "--metadata", default="{}", help="JSON passed to every task, as lm_eval --metadata"
     )
     parser.add_argument(
+        "--predict-only",
+        "--predict_only",
+        action="store_true",
+        help="generate and log the samples without scoring them (lm-eval's --predict_only; "
+        "no embedding model is loaded)",
+    )
+    parser.add_argument(
         "--no-cache",
         action="store_true",
         help="do not keep the request cache that lets interrupted runs resume",
@@ -152,6 +159,7 @@ def _cmd_eval(args: argparse.Namespace) -> int:
             metadata=metadata,
             output_path=args.output_path,
             use_cache=not args.no_cache,
+            predict_only=args.predict_only,
             energy=not args.no_energy,
             energy_country=args.energy_country,
             threads=args.threads,
@@ -164,7 +172,10 @@ def _cmd_eval(args: argparse.Namespace) -> int:
     except EvaluationError as err:
         print(f"acbench: {err}", file=sys.stderr)
         return 2
-    print(format_summary(outcome.results))
+    if run.predict_only:
+        print("predict only: the generations are logged in the samples files; nothing scored")
+    else:
+        print(format_summary(outcome.results))
     if "energy" in outcome.results:
         from acbench.energy import format_energy_summary
 

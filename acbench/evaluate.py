@@ -59,6 +59,9 @@ class EvaluationSettings(BaseModel):
     device: str | None = None
     metadata: dict[str, Any] = Field(default_factory=dict)  # lm-eval's --metadata
     log_samples: bool = True
+    #: lm-eval's ``--predict_only``: generate and log the samples, score nothing (no embedding
+    #: model is loaded); the results carry lm-eval's ``bypass`` placeholder instead of scores.
+    predict_only: bool = False
     use_cache: bool = True  # lm-eval's request cache next to the results (resume)
     energy: bool = True  # codecarbon energy and generated tokens per task, in the results
     energy_country: str = "USA"  # ISO code for the grid's carbon intensity (kg CO2eq)
@@ -314,7 +317,8 @@ def _evaluate(
             device=run.device or _default_device(),
             apply_chat_template=run.apply_chat_template,
             gen_kwargs=run.generation_kwargs(),
-            log_samples=run.log_samples,
+            log_samples=run.log_samples or run.predict_only,
+            predict_only=run.predict_only,
             evaluation_tracker=tracker,
             task_manager=task_manager,
             use_cache=_cache_path(run, model_args),

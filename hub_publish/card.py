@@ -22,6 +22,7 @@ import yaml
 
 from acbench_core.catalog import benchmark_of
 from acbench_core.comparison import Row, compare_runs
+from acbench_core.data_sources import SOURCE_KINDS, Provenance, data_provenance
 from acbench_core.results import Run, partial_reason
 from compressors.record import CompressionRecord
 
@@ -62,6 +63,53 @@ def benchmark(run: Run, task: str) -> tuple[str | None, str, str]:
     return dataset, task, str(subset)
 
 
+def task_data(run: Run, task: str) -> Provenance | None:
+    """Where a task's data came from, as its results metadata records it (None: not recorded,
+    e.g. a results file written before provenance was recorded)."""
+    config = (run.data.get("configs") or {}).get(task) or {}
+    records = data_provenance(config.get("metadata"))
+    return records[0] if records else None
+
+
+def _is_commit(value: Any) -> bool:
+    hexdigits = "0123456789abcdef"
+    return isinstance(value, str) and len(value) == 40 and all(c in hexdigits for c in value)
+
+
+def dataset_on_hub(run: Run, task: str) -> tuple[str | None, str | None, bool]:
+    """(dataset id, revision, shown to exist) of a task's data.
+
+    An ACBench task's data is shown to exist on the Hub when its results record a ``hub``
+    source: the catalog's dataset, read at a commit. A local copy keeps the dataset id (and its
+    commit where the copy says) but is not shown; samples, wheels and generated data have no
+    Hub dataset. lm-eval's own tasks name the Hub dataset they loaded (``dataset_path``).
+    """
+    dataset, _, _ = benchmark(run, task)
+    if benchmark_of(task) is None:
+        config = (run.data.get("configs") or {}).get(task) or {}
+        kwargs = config.get("dataset_kwargs")
+        revision = kwargs.get("revision") if isinstance(kwargs, dict) else None
+        revision = revision if isinstance(revision, str) else None
+        return dataset, revision, dataset is not None and "/" in dataset
+    record = task_data(run, task)
+    if dataset is None or record is None or record.kind not in ("hub", "local"):
+        return None, None, False
+    revision = record.revision if _is_commit(record.revision) else None
+    shown = record.kind == "hub" and record.name == dataset and revision is not None
+    return dataset, revision, shown
+
+
+def data_cell(record: Provenance | None) -> str:
+    """A task's data source in one short table cell: ``hub zjunlp/WorFBench_test@3f2a1c0``."""
+    if record is None:
+        return "not recorded"
+    revision = record.revision or "unknown revision"
+    if _is_commit(revision):
+        revision = revision[:7]
+    name = "local copy" if record.kind == "local" else record.name
+    return f"{record.kind} {name}@{revision}"
+
+
 def _leaf_rows(rows: list[Row]) -> list[Row]:
     return [r for r in rows if not r.is_group]
 
@@ -82,7 +130,12 @@ def _scores(run: Run, base: Run | None, n_resamples: int) -> list[Row]:
 def eval_results(
     run: Run, rows: list[Row], repo_id: str, source_url: str, include_partial: bool
 ) -> tuple[list[Any], list[Any]]:
-    """(model-index ``EvalResult``s, ``EvalResultEntry``s) for the run's task scores (×100)."""
+    """(model-index ``EvalResult``s, ``EvalResultEntry``s) for the run's task scores (×100).
+
+    Every model-index result names the dataset revision read where it is a Hub commit; an
+    ``.eval_results`` entry is written only where :func:`dataset_on_hub` shows the dataset (the
+    catalog's Hub dataset, read at that commit). Other tasks are in the card's table only.
+    """
     from huggingface_hub import EvalResult, EvalResultEntry
 
     index, entries = [], []
@@ -91,9 +144,13 @@ def eval_results(
         reason = partial_reason(run, row.task)
         if reason and not include_partial:
             continue
-        dataset, name, subset = benchmark(run, row.task)
+        _, name, subset = benchmark(run, row.task)
+        dataset, revision, shown = dataset_on_hub(run, row.task)
+        record = task_data(run, row.task)
         value = round(100.0 * row.compressed, 2)
         notes = f"lm-eval task {row.task}, {row.metric} ×100, n={row.n_compressed}"
+        if record is not None:
+            notes += f"; data: {record.describe()}"
         if reason:
             notes += f"; partial: {reason}"
         index.append(
@@ -104,6 +161,7 @@ def eval_results(
                 dataset_name=f"{name} ({subset})" if subset != "default" else name,
                 dataset_config=subset,
                 dataset_split="test",
+                dataset_revision=revision,
                 metric_type=row.metric,
                 metric_name=f"{row.metric} (×100)",
                 metric_value=value,
@@ -111,12 +169,13 @@ def eval_results(
                 source_url=source_url,
             )
         )
-        if dataset:
+        if shown and dataset:
             entries.append(
                 EvalResultEntry(
                     dataset_id=dataset,
                     task_id=subset,
                     value=value,
+                    dataset_revision=revision,
                     date=date,
                     source_url=source_url,
                     source_name=SOURCE_NAME,
@@ -357,7 +416,11 @@ def results_section(run: Run, rows: list[Row], has_base: bool, include_partial: 
         header += ["base", "this model", "recovery %"] if has_base else ["score"]
         if with_ci:
             header.append("drop, 95% CI")
-        lines += ["| " + " | ".join(header) + " |", "|---|---|" + "---:|" * (len(header) - 2)]
+        header.append("data")
+        lines += [
+            "| " + " | ".join(header) + " |",
+            "|---|---|" + "---:|" * (len(header) - 3) + "---|",
+        ]
         for row in (r for r in rows if r.capability == cap):
             name = f"**{row.task}**" if row.is_group else row.task
             reason = None if row.is_group else partial_reason(run, row.task)
@@ -376,9 +439,15 @@ def results_section(run: Run, rows: list[Row], has_base: bool, include_partial: 
                     else f"{_fmt(row.drop)} [{_fmt(row.ci.low)}, {_fmt(row.ci.high)}]"
                     + (" *" if row.ci.significant else "")
                 )
+            cells.append("" if row.is_group else data_cell(task_data(run, row.task)))
             lines.append("| " + " | ".join(cells) + " |")
     if with_ci:
         lines += ["", "Drop CI: paired bootstrap over the per-sample logs; * = significant."]
+    lines += [
+        "",
+        "Data: where each task's data was read (kind, dataset or package, commit or version), "
+        "as its results metadata records it.",
+    ]
     if partial:
         where = "" if include_partial else ", kept out of the eval-results metadata"
         lines += ["", f"† Not a full-benchmark score{where}: " + "; ".join(partial) + "."]
@@ -503,10 +572,12 @@ def _lm_eval_command(run: Run, repo_id: str) -> str:
         parts.append(f"--gen_kwargs {gen}")
     if config.get("limit") is not None:
         parts.append(f"--limit {config['limit']:g}")
-    sources = {
-        ((c or {}).get("metadata") or {}).get("data_source")
-        for c in (run.data.get("configs") or {}).values()
-    } - {None}
+    sources = set()
+    for c in (run.data.get("configs") or {}).values():
+        meta = (c or {}).get("metadata") or {}
+        chosen = meta.get("data_source")
+        sources.add(chosen if chosen in SOURCE_KINDS else meta.get("data_source_kind"))
+    sources &= set(SOURCE_KINDS)
     if len(sources) == 1:
         parts.append(f'--metadata \'{{"data_source": "{sources.pop()}"}}\'')
     parts += ["--log_samples", "--output_path results"]

@@ -16,10 +16,29 @@ from pathlib import Path
 from typing import Any
 
 DATE = "2026-01-02T03-04-05.678901"
+#: The dataset commit that results read from the Hub record (``data_revision``).
+HUB_COMMIT = "5503434ddd753f426f4b38109466949a1217c2bb"
 
 
 def _hash(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _provenance(task: str, data_source: str | None, revision: str) -> dict[str, Any]:
+    """The data provenance an ACBench task writes: the catalog's Hub dataset at ``revision``
+    (no data source chosen), or the bundled samples."""
+    from acbench_core.catalog import benchmark_of
+    from acbench_core.data_sources import Provenance, provenance_fields
+
+    entry = benchmark_of(task)
+    spec = entry.data_for(task) if entry else None
+    if spec is None:
+        return {}
+    if data_source == "sample":
+        record = Provenance("sample", f"acbench:{spec.benchmark}", "0.1.0", pinned=True)
+    else:
+        record = Provenance("hub", spec.hub_repo, revision, ("test.json",))
+    return provenance_fields(data=[record])
 
 
 def _sample(task: str, doc_id: int, metrics: dict[str, Any]) -> dict[str, Any]:
@@ -51,11 +70,15 @@ def write_run(
     original: int | None = None,
     energy: dict[str, Any] | None = None,
     lower_is_better: tuple[str, ...] = (),
+    provenance: bool = True,
+    data_revision: str = HUB_COMMIT,
 ) -> Path:
     """Results of ``model``: ``tasks`` maps task -> metric -> per-sample values (doc_id order).
 
     Task scores are the per-sample means; group scores the size-weighted means of their tasks.
-    ``original`` > len(samples) records a ``--limit`` run. Returns the results file.
+    ``original`` > len(samples) records a ``--limit`` run. ACBench tasks record where their
+    data came from (``provenance``): the bundled samples with ``data_source="sample"``, else the
+    catalog's Hub dataset at ``data_revision``. Returns the results file.
     """
     out = folder / model.replace("/", "__")
     out.mkdir(parents=True, exist_ok=True)
@@ -70,6 +93,8 @@ def write_run(
         metadata: dict[str, Any] = {"version": 1.0}
         if data_source:
             metadata["data_source"] = data_source
+        if provenance:
+            metadata.update(_provenance(task, data_source, data_revision))
         configs[task] = {"task": task, "output_type": "generate_until", "metadata": metadata}
         n_samples[task] = {"original": original or n, "effective": n}
         hib[task] = {m: m not in lower_is_better for m in metrics}

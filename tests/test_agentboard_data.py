@@ -73,10 +73,22 @@ def test_hub_archive_is_fetched_at_the_pinned_revision_and_extracted_once(hub, t
     assert len(asked) == 1  # extracted once into the cache
     root = data.agentboard_root({})
     assert root == tmp_path / "cache" / "agentboard" / data.HUB_REVISION
-    assert data.provenance({}) == {
-        "data_source": "hub:hkust-nlp/agentboard/data.tar.gz",
-        "data_revision": data.HUB_REVISION,
-    }
+    info = data.provenance({})
+    assert info["data_source"] == "hub:hkust-nlp/agentboard/data.tar.gz"
+    assert info["data_source_kind"] == "hub" and info["data_revision"] == data.HUB_REVISION
+    assert info["provenance"]["data"] == [
+        {
+            "kind": "hub",
+            "name": "hkust-nlp/agentboard",
+            "revision": data.HUB_REVISION,
+            "files": ["data.tar.gz"],
+            "pinned": True,
+        }
+    ]
+    # a revision asked for in the metadata is the one fetched and recorded
+    other = "0" * 40
+    pinned = data.provenance({"dataset_revision": {"agentboard": other}})
+    assert pinned["data_revision"] == other
 
 
 def test_archive_without_a_data_folder_is_laid_out_as_upstream(hub, tmp_path):

@@ -219,7 +219,10 @@ def test_card_metadata_parses_back(checkpoint: Path, results, tmp_path: Path) ->
     everything = _card(checkpoint, results, include_partial=True)
     card = ModelCard(everything.readme)
     assert len(card.data.eval_results) == 2
-    assert "partial: bundled sample data" in everything.eval_results
+    # sample data is no Hub dataset: in the model-index (as asked), never in .eval_results
+    assert "acbench_longbench_trec" not in everything.eval_results
+    trec = next(r for r in card.data.eval_results if r.dataset_config == "trec")
+    assert trec.dataset_type == "acbench_longbench_trec" and trec.dataset_revision is None
 
 
 def test_card_round_trip_license_lineage_and_emissions(

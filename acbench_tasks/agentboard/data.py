@@ -32,7 +32,15 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from acbench_core.catalog import benchmark
-from acbench_core.data_sources import DataSource, DataSourceError, resolve_source
+from acbench_core.data_sources import (
+    DataSource,
+    DataSourceError,
+    Provenance,
+    local_commit,
+    package_version,
+    provenance_fields,
+    resolve_source,
+)
 from acbench_core.paths import cache_dir
 from acbench_tasks.common.archives import (
     BrokenArchiveError,
@@ -127,7 +135,7 @@ def agentboard_root(metadata: Mapping[str, Any] | None = None) -> Path:
     if where.kind == "local":
         assert where.root is not None
         return _root_of(where.root)
-    revision = where.spec.hub_revision or "main"
+    revision = where.revision or "main"
     destination = cache_dir() / "agentboard" / revision
     if is_complete(destination):
         return destination
@@ -136,17 +144,26 @@ def agentboard_root(metadata: Mapping[str, Any] | None = None) -> Path:
     return extract_archive(archive, destination)
 
 
-def provenance(metadata: Mapping[str, Any] | None = None) -> dict[str, str]:
+def provenance(metadata: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """Which AgentBoard data a run used, for the results metadata (no download)."""
     where = source(metadata)
     if where.kind == "hub":
-        return {
-            "data_source": f"hub:{where.spec.hub_repo}/{ARCHIVE}",
-            "data_revision": where.spec.hub_revision or "main",
-        }
-    if where.kind == "local":
-        return {"data_source": f"local:{where.root}", "data_revision": "unknown (user copy)"}
-    return {"data_source": "sample", "data_revision": "acbench samples"}
+        revision = where.revision or "main"
+        record = Provenance(
+            "hub", where.spec.hub_repo, revision, (ARCHIVE,), pinned=where.revision is not None
+        )
+        info = {"data_source": f"hub:{where.spec.hub_repo}/{ARCHIVE}"}
+    elif where.kind == "local":
+        assert where.root is not None
+        record = Provenance("local", str(where.root), local_commit(where.root))
+        info = {"data_source": f"local:{where.root}"}
+    else:
+        record = Provenance("sample", "acbench:agentboard", package_version("acbench"), pinned=True)
+        info = {"data_source": "sample"}
+    info.update(provenance_fields(data=[record]))
+    if record.revision is None:
+        info["data_revision"] = "unknown (user copy)"
+    return info
 
 
 def trusted_file(relative: str, metadata: Mapping[str, Any] | None = None) -> Path:

@@ -33,6 +33,12 @@ from typing import Any
 import datasets
 from lm_eval.api.instance import Instance
 
+from acbench_core.data_sources import (
+    Provenance,
+    merge_provenance,
+    package_version,
+    provenance_fields,
+)
 from acbench_tasks.agentboard import data, upstream
 from acbench_tasks.agentboard.base import AGENTBOARD, environment_class
 from acbench_tasks.agentboard.runner import EpisodeConfig, parse_result
@@ -96,11 +102,16 @@ def run_metadata(agent_env: str, metadata: Mapping[str, Any]) -> dict[str, Any]:
     protocol = check_protocol(metadata.get("protocol"))
     info: dict[str, Any] = {"protocol": protocol, "problem_set": problem_set}
     if problem_set == AGENTBOARD:
-        info.update(data.provenance(metadata))
-        info.update(upstream.provenance(metadata))
+        merge_provenance(info, data.provenance(metadata))
+        merge_provenance(info, upstream.provenance(metadata))
     else:
-        info.update({"data_source": "acbench offline worlds", "data_revision": "acbench",
-                     "prompt_revision": "acbench"})  # fmt: skip
+        # our own worlds and prompts, versioned with this package
+        kind = "sample" if problem_set == "sample" else "generated"
+        record = Provenance(
+            kind, f"acbench:agentboard/{problem_set}", package_version("acbench"), pinned=True
+        )
+        info.update({"data_source": "acbench offline worlds", "prompt_revision": "acbench"})
+        info.update(provenance_fields(data=[record]))
     info["comparable_with_paper"] = problem_set == AGENTBOARD and protocol == "acbench"
     return info
 

@@ -37,7 +37,12 @@ from contextlib import contextmanager
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from acbench_core.data_sources import DataSourceError
+from acbench_core.data_sources import (
+    DataSourceError,
+    Provenance,
+    local_commit,
+    provenance_fields,
+)
 from acbench_core.paths import cache_dir
 from acbench_tasks.common.archives import (
     BrokenArchiveError,
@@ -251,20 +256,38 @@ def acbench_chat_templates(metadata: Mapping[str, Any] | None = None) -> dict[st
     return templates
 
 
-def provenance(metadata: Mapping[str, Any] | None = None) -> dict[str, str]:
+def provenance(metadata: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """Which upstream texts a run reads, for the results metadata (no download)."""
     metadata = metadata or {}
     override = metadata.get("upstream_dir") or os.environ.get("ACBENCH_AGENTBOARD_UPSTREAM_DIR")
     revision = f"{AGENTBOARD_REPO}@{AGENTBOARD_COMMIT}"
     if override:
         revision = f"local:{override}"
-    info = {"prompt_revision": revision}
-    for key in ("prompt_dir", "pddl_dir", "chat_templates_file"):
+    info: dict[str, Any] = {"prompt_revision": revision}
+    records = []
+    for key, folder in (("prompt_dir", PROMPTS), ("pddl_dir", PDDL)):
         if metadata.get(key):
             info[key] = f"local:{metadata[key]}"
-    info["chat_templates_revision"] = (
-        f"local:{metadata['chat_templates_file']}"
-        if metadata.get("chat_templates_file")
-        else f"{ACBENCH_REPO}@{ACBENCH_COMMIT}"
-    )
+            records.append(_local_record(str(metadata[key]), "."))
+        elif override:
+            records.append(_local_record(str(override), folder))
+        else:
+            records.append(
+                Provenance("github", AGENTBOARD_REPO, AGENTBOARD_COMMIT, (folder,), pinned=True)
+            )
+    if metadata.get("chat_templates_file"):
+        info["chat_templates_revision"] = f"local:{metadata['chat_templates_file']}"
+        path = Path(str(metadata["chat_templates_file"])).expanduser()
+        records.append(Provenance("local", str(path.parent), None, (path.name,)))
+    else:
+        info["chat_templates_revision"] = f"{ACBENCH_REPO}@{ACBENCH_COMMIT}"
+        records.append(
+            Provenance("github", ACBENCH_REPO, ACBENCH_COMMIT, (ACBENCH_TEMPLATES,), pinned=True)
+        )
+    info.update(provenance_fields(upstream=records))
     return info
+
+
+def _local_record(folder: str, relative: str) -> Provenance:
+    root = Path(folder).expanduser()
+    return Provenance("local", str(root), local_commit(root), (relative,))

@@ -31,6 +31,7 @@ from acbench_core.catalog import benchmark
 from acbench_core.data_sources import (
     DataSource,
     DataSourceError,
+    Provenance,
     load_json_file,
     resolve_source,
 )
@@ -45,6 +46,7 @@ logger = logging.getLogger(__name__)
 
 DATA = benchmark("bfcl").dataset().with_samples(Path(__file__).parent / "samples")
 WHEEL_PACKAGE = "bfcl_eval"
+WHEEL_DISTRIBUTION = "bfcl-eval"
 
 #: category → file names upstream has used for it (v3 names first: the Hub dataset's).
 CATEGORY_FILES: dict[str, tuple[str, ...]] = {
@@ -83,17 +85,23 @@ def installed_data_dir() -> Path | None:
 
 
 def resolve_bfcl_source(metadata: Mapping[str, Any] | None = None) -> DataSource:
-    """The configured source; with none configured, the installed wheel's data if present."""
+    """The configured source; with none configured, the installed wheel's data if present.
+
+    The wheel's data is BFCL's own (v4 file names), not the Hub dataset's: the results record
+    it as ``wheel`` with the package version. ``data_source: wheel`` asks for it explicitly.
+    """
     metadata = dict(metadata or {})
-    configured = (
-        metadata.get("data_source")
-        or metadata.get("data_dir")
-        or os.environ.get("ACBENCH_DATA_SOURCE")
-        or os.environ.get(DATA.data_dir_env)
-    )
-    wheel = None if configured else installed_data_dir()
-    if wheel is not None:
-        metadata["data_dir"] = str(wheel)
+    chosen = metadata.get("data_source") or os.environ.get("ACBENCH_DATA_SOURCE")
+    configured = chosen or metadata.get("data_dir") or os.environ.get(DATA.data_dir_env)
+    if str(chosen).lower() == "wheel" or not configured:
+        wheel = installed_data_dir()
+        if wheel is not None:
+            return DataSource(DATA, "wheel", wheel, package=WHEEL_DISTRIBUTION)
+        if chosen:
+            raise DataSourceError(
+                f"bfcl: data_source=wheel, but the {WHEEL_DISTRIBUTION} package is not installed "
+                f"(pip install {WHEEL_DISTRIBUTION})"
+            )
     return resolve_source(DATA, metadata)
 
 
@@ -188,9 +196,12 @@ def _require_ids(rows: list[Any], path: Path) -> None:
         raise DataSourceError(f"{path}: every line must be a JSON object with a text 'id'")
 
 
-def load_records(category: str, metadata: Mapping[str, Any] | None = None) -> list[dict]:
+def load_sourced_records(
+    category: str, metadata: Mapping[str, Any] | None = None
+) -> tuple[list[dict], Provenance]:
     """Documents of one category from the configured data source, validated before any
-    generation (one data error naming the file and the first malformed records)."""
+    generation (one data error naming the file and the first malformed records), and where
+    they were read (kind, dataset, wheel or folder, revision or version, files)."""
     if category not in CATEGORY_FILES:
         raise DataSourceError(
             f"unknown BFCL category {category!r}; choose one of {', '.join(CATEGORIES)}"
@@ -212,7 +223,13 @@ def load_records(category: str, metadata: Mapping[str, Any] | None = None) -> li
         records, lambda record: record_to_doc(record, answers.get(record["id"]), category), label
     )
     logger.info("BFCL %s: %d records from %s", category, len(docs), source.describe())
-    return docs
+    return docs, source.provenance()
+
+
+def load_records(category: str, metadata: Mapping[str, Any] | None = None) -> list[dict]:
+    """Documents of one category from the configured data source (see
+    :func:`load_sourced_records`)."""
+    return load_sourced_records(category, metadata)[0]
 
 
 def load_dataset(bfcl_category: str, **metadata: Any) -> datasets.DatasetDict:
@@ -314,6 +331,11 @@ class BFCLTask(ChatTask):
 
     def doc_to_messages(self, doc: dict) -> list[Message]:
         return build_messages(doc)
+
+    def load_documents(self, options: dict[str, Any]) -> tuple[list[dict], dict[str, Any]]:
+        docs, provenance = load_sourced_records(str(options.get("bfcl_category")), options)
+        self.record_sources(data=[provenance])
+        return docs, {}
 
     def doc_to_target(self, doc: dict, doc_to_target: Any = None) -> str:
         return doc["possible_answer"]

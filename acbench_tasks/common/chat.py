@@ -10,6 +10,9 @@ Every ``ChatTask`` subclass's ``process_results`` is wrapped by
 :func:`acbench_tasks.common.guard.guard_process_results` when the class is defined: a scoring
 failure costs that sample (scored 0, ``scoring_error`` in the per-sample log, counted by the
 per-task ``scoring_error`` metric), never the run.
+
+A subclass that defines :meth:`ChatTask.load_documents` loads its own documents (instead of
+lm-eval's ``custom_dataset``) and writes where they came from into its results metadata.
 """
 
 from __future__ import annotations
@@ -19,9 +22,16 @@ import logging
 from collections.abc import Callable, Sequence
 from typing import Any
 
+import datasets
 from lm_eval.api.task import ConfigurableTask
 from lm_eval.config.task import TaskConfig
 
+from acbench_core.data_sources import (
+    DataSourceError,
+    Provenance,
+    merge_provenance,
+    record_provenance,
+)
 from acbench_tasks.common.guard import (
     SCORING_ERROR,
     count_scoring_errors,
@@ -65,6 +75,54 @@ class ChatTask(ConfigurableTask):
         config = {k: v for k, v in (config or {}).items() if k in _TASK_CONFIG_FIELDS}
         super().__init__(config=config, **kwargs)
 
+    # ---- metadata ------------------------------------------------------------------------
+    @property
+    def metadata(self) -> dict[str, Any]:
+        """The task metadata: YAML ``metadata``, ``--metadata`` and the model args lm-eval adds."""
+        return dict(self.config.metadata or {})
+
+    def record(self, **fields: Any) -> None:
+        """Write ``fields`` into the task's metadata, which lm-eval saves with the results
+        (a ``provenance`` block is merged into the one already there)."""
+        if self.config.metadata is None:
+            self.config.metadata = {}
+        merge_provenance(self.config.metadata, fields)
+
+    def record_sources(
+        self,
+        *,
+        data: Sequence[Provenance] = (),
+        upstream: Sequence[Provenance] = (),
+        embedding_model: Provenance | None = None,
+    ) -> None:
+        """Write where the task's data, upstream texts and embedding model came from into its
+        metadata (``configs.<task>.metadata.provenance``; see
+        :func:`acbench_core.data_sources.record_provenance`)."""
+        if self.config.metadata is None:
+            self.config.metadata = {}
+        record_provenance(
+            self.config.metadata, data=data, upstream=upstream, embedding_model=embedding_model
+        )
+
+    # ---- data --------------------------------------------------------------------------
+    def load_documents(self, options: dict[str, Any]) -> tuple[list[dict], dict[str, Any]]:
+        """(documents, fields for the results metadata) from metadata + ``dataset_kwargs``.
+
+        Subclasses that do not define it get lm-eval's ``custom_dataset``.
+        """
+        raise NotImplementedError
+
+    def download(self, dataset_kwargs: dict[str, Any] | None = None, **kwargs: Any) -> None:
+        if type(self).load_documents is ChatTask.load_documents:
+            super().download(dataset_kwargs, **kwargs)
+            return
+        options = {**self.metadata, **(dataset_kwargs or {})}
+        docs, provenance = self.load_documents(options)
+        if not docs:
+            raise DataSourceError(f"{self.config.task}: the data has no documents")
+        self.dataset = datasets.DatasetDict({"test": datasets.Dataset.from_list(docs)})
+        self.record(**provenance)
+
     #: lm-eval's own scoring (metric_list functions), guarded as the subclasses' methods are.
     process_results = guard_process_results(ConfigurableTask.process_results)
 
@@ -82,6 +140,21 @@ class ChatTask(ConfigurableTask):
         is the wrong value for a failed sample.
         """
         return {name: 0.0 for name in super().aggregation() if name != SCORING_ERROR}
+
+    # ---- n-shot ----------------------------------------------------------------------------
+    def embedded_examples(self) -> int:
+        """How many worked examples the benchmark's own prompt embeds (0: none).
+
+        lm-eval's ``--num_fewshot`` is ignored by these tasks (:meth:`fewshot_context`); this
+        number is what the results' ``n-shot`` reports instead (:meth:`dump_config`).
+        """
+        return 0
+
+    def dump_config(self) -> dict:
+        """The config saved with the results, ``num_fewshot`` = :meth:`embedded_examples`."""
+        config = dict(super().dump_config())
+        config["num_fewshot"] = self.embedded_examples()
+        return config
 
     def doc_to_messages(self, doc: dict) -> list[Message]:
         raise NotImplementedError

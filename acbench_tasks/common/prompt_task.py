@@ -18,9 +18,6 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
-import datasets
-
-from acbench_core.data_sources import DataSourceError
 from acbench_tasks.common.chat import ChatTask, Message
 from acbench_tasks.common.long_context import load_tokenizer, task_protocol
 
@@ -30,7 +27,7 @@ logger = logging.getLogger(__name__)
 class SinglePromptTask(ChatTask):
     """A ``generate_until`` task with one prompt per doc, run under a protocol.
 
-    Subclasses define :meth:`build_prompt`, :meth:`load_documents` and, when the protocols
+    Subclasses define :meth:`build_prompt`, :meth:`~ChatTask.load_documents` and, when the protocols
     decode differently, :meth:`protocol_generation`. ``self.metadata`` is the task metadata
     (YAML ``metadata``, ``--metadata`` and the model args that lm-eval merges in);
     ``self.tokenizer`` the evaluated model's tokenizer, loaded on first use from it.
@@ -58,10 +55,6 @@ class SinglePromptTask(ChatTask):
     def build_prompt(self, doc: dict) -> str:
         raise NotImplementedError
 
-    def load_documents(self, options: dict[str, Any]) -> tuple[list[dict], dict[str, Any]]:
-        """(documents, provenance for the results metadata) from metadata + dataset_kwargs."""
-        raise NotImplementedError
-
     def uses_chat_template(self, doc: dict) -> bool:
         """Whether ``--apply_chat_template`` wraps this doc's prompt (clean protocol)."""
         return self.protocol == "clean"
@@ -69,26 +62,6 @@ class SinglePromptTask(ChatTask):
     def paper_comparable(self) -> bool:
         """Whether this run's settings are those ACBench ran (data checked separately)."""
         return self.protocol == "acbench"
-
-    # ---- metadata ------------------------------------------------------------------------
-    @property
-    def metadata(self) -> dict[str, Any]:
-        return dict(self.config.metadata or {})
-
-    def record(self, **fields: Any) -> None:
-        """Write ``fields`` into the task's metadata, which lm-eval saves with the results."""
-        if self.config.metadata is None:
-            self.config.metadata = {}
-        self.config.metadata.update(fields)
-
-    # ---- data --------------------------------------------------------------------------
-    def download(self, dataset_kwargs: dict[str, Any] | None = None, **kwargs: Any) -> None:
-        options = {**self.metadata, **(dataset_kwargs or {})}
-        docs, provenance = self.load_documents(options)
-        if not docs:
-            raise DataSourceError(f"{self.config.task}: the data has no documents")
-        self.dataset = datasets.DatasetDict({"test": datasets.Dataset.from_list(docs)})
-        self.record(**provenance)
 
     @functools.cached_property
     def tokenizer(self) -> Any:

@@ -11,12 +11,15 @@ commit and path (:class:`PinnedRepo`); :func:`read_upstream` finds it, first tha
    written to the cache. Not in offline mode (``HF_HUB_OFFLINE=1`` or ``ACBENCH_OFFLINE=1``,
    as the tests and the demo run), unless a fetcher was injected (:func:`set_fetcher`).
 
-What was read is described by :class:`UpstreamText` (origin and SHA-256) so that tasks can
+What was read is described by :class:`UpstreamText` (origin, SHA-256 and a
+:class:`~acbench_core.data_sources.Provenance` record: ``github`` at the pinned commit, or
+``local`` for a user's checkout with the commit it is at, where ``.git`` says) so that tasks can
 record it in their results.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import os
 import urllib.request
@@ -25,7 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from acbench_core.data_sources import DataSourceError
+from acbench_core.data_sources import DataSourceError, Provenance, local_commit
 from acbench_core.paths import cache_dir
 
 #: Largest upstream file read (the biggest, a demo JSON, is ~200 kB).
@@ -65,6 +68,7 @@ class UpstreamText:
     text: str
     origin: str  # "copy:<path>", "cache:<path>" or "download:<url>"
     sha256: str
+    provenance: Provenance | None = None  # for the results metadata
 
 
 def http_fetch(url: str) -> bytes:
@@ -137,10 +141,12 @@ def read_upstream(
                 f"{target} not found: {repo.copy_key}={copy} should be a checkout of "
                 f"{repo.github} (ACBench used commit {repo.commit})"
             )
-        return _text(target.read_bytes(), f"copy:{target}")
+        text = _text(target.read_bytes(), f"copy:{target}")
+        record = Provenance("local", str(copy), local_commit(copy), (path,), sha256=text.sha256)
+        return dataclasses.replace(text, provenance=record)
     cached = cached_path(repo, path)
     if cached.is_file():
-        return _text(cached.read_bytes(), f"cache:{cached}")
+        return _pinned(repo, path, _text(cached.read_bytes(), f"cache:{cached}"))
     fetch = fetcher or _fetcher
     if fetch is None:
         if offline():
@@ -157,12 +163,17 @@ def read_upstream(
         raise UpstreamUnavailableError(
             f"could not download {url} ({reason}). {_ways(repo)}"
         ) from None
-    result = _text(data, f"download:{url}")
+    result = _pinned(repo, path, _text(data, f"download:{url}"))
     cached.parent.mkdir(parents=True, exist_ok=True)
     partial = cached.with_name(cached.name + f".{os.getpid()}.part")
     partial.write_bytes(data)
     partial.replace(cached)
     return result
+
+
+def _pinned(repo: PinnedRepo, path: str, text: UpstreamText) -> UpstreamText:
+    record = Provenance("github", repo.github, repo.commit, (path,), True, text.sha256)
+    return dataclasses.replace(text, provenance=record)
 
 
 def _text(data: bytes, origin: str) -> UpstreamText:

@@ -32,6 +32,7 @@ user's checkout named by ``longbench_repo`` always wins.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import hashlib
 import io
@@ -44,7 +45,15 @@ from pathlib import Path
 from typing import Any
 
 from acbench_core.catalog import benchmark
-from acbench_core.data_sources import DataSource, DataSourceError, resolve_source
+from acbench_core.data_sources import (
+    DataSource,
+    DataSourceError,
+    Provenance,
+    merge_provenance,
+    package_version,
+    provenance_fields,
+    resolve_source,
+)
 from acbench_tasks.common.long_context import (
     known_window,
     middle_truncate,
@@ -231,7 +240,11 @@ def prompt_templates(metadata: Mapping[str, Any] | None = None) -> tuple[dict[st
             f"lm-eval {getattr(lm_eval, '__version__', '?')} copy, six known differences "
             f"restored, SHA-256 equal to {LONGBENCH_REPO.describe()}:{PROMPT_FILE}"
         )
-        return restored, {"prompt_source": origin, "prompts_match_upstream": True}
+        record = Provenance(
+            "package", "lm-eval", package_version("lm_eval"), ("lm_eval/tasks/longbench",)
+        )
+        info = {"prompt_source": origin, "prompts_match_upstream": True}
+        return restored, {**info, **provenance_fields(upstream=[record])}
     text = read_upstream(LONGBENCH_REPO, PROMPT_FILE, metadata)
     try:
         table = json.loads(text.text)
@@ -244,7 +257,9 @@ def prompt_templates(metadata: Mapping[str, Any] | None = None) -> tuple[dict[st
     match = all(template_sha256(templates[s]) == PROMPT_SHA256[s] for s in SUBSETS)
     if not match:
         logger.warning("LongBench: the prompts in %s differ from ACBench's", text.origin)
-    return templates, {"prompt_source": text.origin, "prompts_match_upstream": match}
+    info = {"prompt_source": text.origin, "prompts_match_upstream": match}
+    read = [text.provenance] if text.provenance else []
+    return templates, {**info, **provenance_fields(upstream=read)}
 
 
 def fill_prompt(template: str, doc: Mapping[str, Any]) -> str:
@@ -417,22 +432,13 @@ def _read_zip_member(path: Path, subset: str) -> list[Any]:
         raise DataSourceError(f"LongBench: {path} cannot be read ({err})") from None
 
 
-def hub_revision(path: Path) -> str | None:
-    """The commit of a file downloaded by huggingface_hub (its ``snapshots/<commit>`` folder)."""
-    parts = Path(path).parts
-    if "snapshots" in parts and parts.index("snapshots") + 1 < len(parts):
-        return parts[parts.index("snapshots") + 1]
-    return None
-
-
-def _provenance(source: DataSource, path: Path | None, member: str) -> dict[str, Any]:
-    revision = hub_revision(path) if source.kind == "hub" and path else None
-    where = source.describe() + (f"@{revision}" if revision else "")
-    return {
-        "data_source": f"{where} ({member})",
-        "data_source_kind": source.kind,
-        "data_revision": revision or source.spec.hub_revision,
-    }
+def _provenance(source: DataSource, member: str) -> dict[str, Any]:
+    """Results-metadata fields of what ``source`` read (``member``: the subset's file in it)."""
+    record = source.provenance()
+    files = tuple(f"{f}/{member}" if f.endswith(".zip") else f for f in record.files)
+    record = dataclasses.replace(record, files=files or (member,))
+    where = record.describe()
+    return {"data_source": f"{where} ({member})", **provenance_fields(data=[record])}
 
 
 def load_raw_records(
@@ -443,21 +449,21 @@ def load_raw_records(
     if source.kind == "sample":
         from acbench_tasks.longbench.samples import sample_records
 
-        return sample_records(subset), _provenance(source, None, f"generated {subset}")
+        return sample_records(subset), _provenance(source, f"generated {subset}")
     if source.kind == "hub":
         path = source.fetch("data.zip")
-        return _read_zip_member(path, subset), _provenance(source, path, f"data/{subset}.jsonl")
+        return _read_zip_member(path, subset), _provenance(source, f"data/{subset}.jsonl")
     try:
         path = source.fetch([f"data/{subset}.jsonl", f"{subset}.jsonl"])
     except DataSourceError:
         path = source.fetch("data.zip")
-        return _read_zip_member(path, subset), _provenance(source, path, f"data/{subset}.jsonl")
+        return _read_zip_member(path, subset), _provenance(source, f"data/{subset}.jsonl")
     try:
         with open(path, encoding="utf-8") as handle:
             records = read_jsonl(handle, str(path))
     except UnicodeDecodeError as err:
         raise DataSourceError(f"LongBench: {path} is not UTF-8 ({err})") from None
-    return records, _provenance(source, path, path.name)
+    return records, _provenance(source, path.name)
 
 
 def load_records(
@@ -500,7 +506,8 @@ class LongBenchTask(SinglePromptTask):
             # eval.py scores every prediction against the all_classes of the file's last line
             for doc in docs:
                 doc["all_classes"] = docs[-1]["all_classes"]
-        provenance.update(prompt_info, subset=subset, metric=METRIC_OF[subset])
+        merge_provenance(provenance, prompt_info)
+        provenance.update(subset=subset, metric=METRIC_OF[subset])
         if METRIC_OF[subset] == "code_sim_score" and self.protocol == "acbench":
             provenance["code_sim_backend"] = code_sim_backend()
         return docs, provenance

@@ -44,6 +44,7 @@ from __future__ import annotations
 
 import ast
 import bisect
+import dataclasses
 import functools
 import io
 import json
@@ -55,7 +56,14 @@ from pathlib import Path
 from typing import Any
 
 from acbench_core.catalog import benchmark
-from acbench_core.data_sources import DataSourceError, resolve_source
+from acbench_core.data_sources import (
+    DataSourceError,
+    Provenance,
+    merge_provenance,
+    package_version,
+    provenance_fields,
+    resolve_source,
+)
 from acbench_tasks.common.long_context import (
     TokenizerUnavailableError,
     count_tokens,
@@ -136,19 +144,28 @@ def upstream_reader(metadata: Mapping[str, Any]) -> Reader:
             if path not in files:
                 raise DataSourceError(f"LongGenBench samples: no stand-in for {path}")
             text = files[path]
-            return UpstreamText(text, f"sample:{path}", hashlib.sha256(text.encode()).hexdigest())
+            sha = hashlib.sha256(text.encode()).hexdigest()
+            record = Provenance(
+                "sample", "acbench:longgenbench", package_version("acbench"), (path,), True, sha
+            )
+            return UpstreamText(text, f"sample:{path}", sha, record)
 
         return read_sample
     return lambda repo, path: read_upstream(repo, path, metadata)
 
 
-def system_prompts(metadata: Mapping[str, Any]) -> tuple[dict[str, str], str]:
-    """ACBench's ``model2prompt`` (parsed, never executed) and where it was read."""
+def system_prompts(
+    metadata: Mapping[str, Any], read_from: list[Provenance] | None = None
+) -> tuple[dict[str, str], str]:
+    """ACBench's ``model2prompt`` (parsed, never executed) and where it was read (its
+    provenance record is appended to ``read_from``)."""
     if resolve_source(DATA["gsm8k"], metadata).kind == "sample":
         from acbench_tasks.longgenbench.samples import SAMPLE_INSTRUCTIONS
 
         return dict(SAMPLE_INSTRUCTIONS), "sample: instructions written for the samples"
     source = read_upstream(ACBENCH_REPO, SYSTEM_PROMPT_FILE, metadata)
+    if read_from is not None and source.provenance is not None:
+        read_from.append(source.provenance)
     try:
         tree = ast.parse(source.text)
         for node in tree.body:
@@ -476,19 +493,14 @@ def _read_records(benchmark: str, metadata: Mapping[str, Any]) -> tuple[list[Any
     if source.kind == "sample":
         from acbench_tasks.longgenbench.samples import sample_records
 
-        info = {"data_source": f"sample: generated {benchmark}", "data_source_kind": "sample"}
-        return sample_records(benchmark), info
+        record = dataclasses.replace(source.provenance(), files=(f"generated {benchmark}",))
+        info = {"data_source": f"sample: generated {benchmark}"}
+        return sample_records(benchmark), {**info, **provenance_fields(data=[record])}
     path = source.fetch(_FILES[benchmark])
-    parts = path.parts
-    revision = (
-        parts[parts.index("snapshots") + 1]
-        if source.kind == "hub" and "snapshots" in parts[:-1]
-        else None
-    )
+    record = source.provenance()
     info = {
-        "data_source": source.describe() + (f"@{revision}" if revision else "") + f" ({path.name})",
-        "data_source_kind": source.kind,
-        "data_revision": revision or source.spec.hub_revision,
+        "data_source": record.describe() + f" ({path.name})",
+        **provenance_fields(data=[record]),
     }
     if path.suffix == ".parquet":
         import pyarrow.parquet as pq
@@ -633,7 +645,15 @@ def load_documents(
     if protocol == "clean":
         records, source = _read_records(benchmark, metadata)
         return make_blocks(records, benchmark, k), {**info, **source}
-    read = upstream_reader(metadata)
+    base_read = upstream_reader(metadata)
+    texts: list[Provenance] = []
+
+    def read(repo: PinnedRepo, path: str) -> UpstreamText:
+        text = base_read(repo, path)
+        if text.provenance is not None:
+            texts.append(text.provenance)
+        return text
+
     sample = resolve_source(DATA[benchmark], metadata).kind == "sample"
     if benchmark == "gsm8k":
         records, source = _read_records("gsm8k", metadata)
@@ -641,16 +661,22 @@ def load_documents(
         docs = acbench_gsm8k_blocks(records, demos.text, k)
         files = {GSM8K_PROMPT_FILE: demos.sha256}
         origin = demos.origin
+        merge_provenance(source, provenance_fields(upstream=texts))
     else:
         from acbench_tasks.longgenbench.samples import MMLU_SUBJECTS as SAMPLE_SUBJECTS
 
         docs, files = acbench_mmlu_blocks(read, SAMPLE_SUBJECTS if sample else MMLU_SUBJECTS, k)
+        # the questions are LongGenBench's MMLU CSVs; the demos an upstream text
+        csvs = [t for t in texts if t.files and t.files[0] != MMLU_PROMPT_FILE]
+        data = [
+            dataclasses.replace(csvs[0], files=tuple(f for t in csvs for f in t.files), sha256=None)
+        ]
+        demos = [t for t in texts if t.files and t.files[0] == MMLU_PROMPT_FILE]
         source = {
             "data_source": "sample: generated CSVs"
             if sample
             else f"{LONGGENBENCH_REPO.describe()}:data/MMLU/data/test",
-            "data_source_kind": "sample" if sample else "github",
-            "data_revision": None if sample else LONGGENBENCH_REPO.commit,
+            **provenance_fields(data=data, upstream=demos),
         }
         origin = "sample" if sample else LONGGENBENCH_REPO.describe()
     info["upstream"] = {
@@ -698,8 +724,16 @@ class LongGenBenchTask(SinglePromptTask):
         name = str(options.get("longgenbench"))
         docs, info = load_documents(name, options, self.protocol)
         if self.protocol == "acbench":
-            self.system_prompts, info["system_prompt_source"] = system_prompts(options)
+            texts: list[Provenance] = []
+            self.system_prompts, info["system_prompt_source"] = system_prompts(options, texts)
+            merge_provenance(info, provenance_fields(upstream=texts))
         return docs, info
+
+    def embedded_examples(self) -> int:
+        """The worked examples before the questions: 8 (GSM8K) or 5 (MMLU); the questions are
+        numbered from the next number (``first_number``)."""
+        docs = self.dataset["test"] if self.dataset is not None else []
+        return int(docs[0]["first_number"]) - 1 if len(docs) else 0
 
     def paper_comparable(self) -> bool:
         name = (self.config.dataset_kwargs or {}).get("longgenbench")

