@@ -4,9 +4,9 @@ torch starts one intra-op (OpenMP) thread per core and every parallel region end
 that waits for all of them. When other processes keep some of the cores busy, the operating
 system deschedules one of our threads and the whole region waits for it. GPTQ's calibration is
 thousands of small column updates, so it pays that wait thousands of times: on a 2-core machine
-with both cores taken by other work it ran 4-20x slower than on a quiet machine, while generation
-(fewer, larger regions) slowed 2-4x. With one thread per *idle* core it degrades like the rest
-(``benchmarks/bench_contention.py`` measures both).
+with both cores taken by two busy processes, GPTQ on SmolLM2 took 1,945 s instead of 36 s (53x)
+while generation slowed 3.7x. With one thread per *idle* core GPTQ took 172 s and generation
+1.5x longer (``benchmarks/bench_contention.py`` measures both).
 
 :func:`choose_threads` is the pure rule; :func:`use_cpu_threads` measures the machine, applies the
 choice to torch and returns it so that runs can record it; :func:`cpu_threads` does the same for
