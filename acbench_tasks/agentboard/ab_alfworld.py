@@ -106,6 +106,7 @@ class AgentBoardAlfWorld(Environment):
 
     name = "alfworld"
     max_parallel = 16
+    invalid_observation = "Nothing happens."
 
     def __init__(self, problem: Mapping[str, Any]) -> None:
         super().__init__(problem)

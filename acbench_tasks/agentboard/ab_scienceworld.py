@@ -30,7 +30,7 @@ from acbench_tasks.agentboard.base import (
     StepResult,
     unknown_problem_set,
 )
-from acbench_tasks.agentboard.scienceworld_env import open_simulator
+from acbench_tasks.agentboard.scienceworld_env import UNKNOWN_ACTION, open_simulator
 from acbench_tasks.agentboard.vanilla_agent import PromptParts
 
 SIMPLIFICATIONS = "selfWateringFlowerPots,openContainers,openDoors,noElectricalAction"
@@ -51,6 +51,7 @@ class AgentBoardScienceWorld(Environment):
 
     name = "scienceworld"
     max_parallel = 4
+    invalid_observation = UNKNOWN_ACTION
 
     def __init__(self, problem: Mapping[str, Any]) -> None:
         super().__init__(problem)

@@ -151,6 +151,7 @@ class ScienceWorldEnvironment(Environment):
 
     name = "scienceworld"
     max_parallel = 4
+    invalid_observation = UNKNOWN_ACTION
 
     def __init__(self, problem: Mapping[str, Any]) -> None:
         super().__init__(problem)
