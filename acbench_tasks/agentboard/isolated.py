@@ -3,8 +3,10 @@
 The Z-machine behind Jericho and TextWorld, ALFWorld's TextWorld games and ScienceWorld's JVM
 bridge run native code: a bad command can kill the Python process (``look \\U`` segfaults
 Jericho's Frotz) or loop forever (a command starting with ``\\``), and no ``try``/``except``
-catches that. :class:`IsolatedEngine` builds the engine object in a worker process (started
-with ``spawn``) and forwards method calls over a pipe, each with a time limit
+catches that. :class:`IsolatedEngine` builds the engine object in a worker process (a fresh
+``python -c`` with the parent's ``sys.path``; unlike multiprocessing's ``spawn`` it never
+re-imports the caller's main script, so scripts need no ``__main__`` guard) and forwards
+method calls over a pair of pipes, each with a time limit
 (:data:`STEP_TIMEOUT_S`, ``$ACBENCH_ENGINE_TIMEOUT_S``; starting an engine gets
 :data:`START_TIMEOUT_S`). When the worker dies or a call runs past its limit the worker is
 killed and the call raises :class:`EngineError`; the episode runner ends that episode as
@@ -28,12 +30,14 @@ from __future__ import annotations
 import atexit
 import contextlib
 import importlib
-import multiprocessing
 import os
 import pickle
 import signal
+import subprocess
+import sys
 import threading
 from collections.abc import Callable
+from multiprocessing.connection import Connection
 from typing import Any
 
 #: Seconds one engine call may take (a Jericho step takes milliseconds; listing its valid
@@ -75,17 +79,17 @@ def _reply_error(conn: Any, err: BaseException) -> None:
     conn.send(("error", payload))
 
 
-def _serve(conn: Any) -> None:
+def serve(inbox_fd: int, outbox_fd: int) -> None:
     """The worker loop: ``("new", factory, args, kwargs)`` builds the engine, ``("call",
     method, args, kwargs)`` calls it, ``("drop",)`` forgets it (after its ``close``)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, 1)
-    os.dup2(devnull, 2)
+    inbox = Connection(inbox_fd, writable=False)
+    conn = Connection(outbox_fd, readable=False)
     engine: Any = None
+    method = ""
     while True:
         try:
-            message = conn.recv()
+            message = inbox.recv()
         except (EOFError, OSError):
             return
         kind = message[0]
@@ -123,25 +127,39 @@ def _signal_name(exitcode: int | None) -> str:
 
 
 class _Worker:
-    """One spawned worker process and its end of the pipe."""
+    """One worker process (``python -c``, output to ``/dev/null``) and its two pipes."""
 
     def __init__(self) -> None:
-        context = multiprocessing.get_context("spawn")
-        self.conn, child = context.Pipe()
-        self.process = context.Process(target=_serve, args=(child,), daemon=True)
-        self.process.start()
-        child.close()
+        to_child, from_parent = os.pipe()[::-1]
+        from_child, to_parent = os.pipe()
+        code = f"from {__name__} import serve; serve({from_parent}, {to_parent})"
+        environment = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
+        try:
+            self.process = subprocess.Popen(
+                [sys.executable, "-c", code],
+                pass_fds=(from_parent, to_parent),
+                env=environment,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+        finally:
+            os.close(from_parent)
+            os.close(to_parent)
+        self.outbox = Connection(to_child, readable=False)
+        self.inbox = Connection(from_child, writable=False)
 
     def request(self, message: tuple, timeout: float, what: str) -> Any:
         try:
-            self.conn.send(message)
-            if not self.conn.poll(timeout):
+            self.outbox.send(message)
+            if not self.inbox.poll(timeout):
                 self.kill()
                 raise EngineError(f"the engine did not answer {what} within {timeout:g} s")
-            status, payload = self.conn.recv()
+            status, payload = self.inbox.recv()
         except (EOFError, OSError, BrokenPipeError):
-            self.process.join(5)
-            code = self.process.exitcode
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self.process.wait(5)
+            code = self.process.returncode
             self.kill()
             raise EngineError(
                 f"the engine process died during {what} ({_signal_name(code)})"
@@ -151,14 +169,15 @@ class _Worker:
         return payload
 
     def alive(self) -> bool:
-        return self.process.is_alive()
+        return self.process.poll() is None
 
     def kill(self) -> None:
         with contextlib.suppress(Exception):
             self.process.kill()
-            self.process.join(5)
-        with contextlib.suppress(Exception):
-            self.conn.close()
+            self.process.wait(5)
+        for end in (self.outbox, self.inbox):
+            with contextlib.suppress(Exception):
+                end.close()
 
 
 _idle: dict[str, list[_Worker]] = {}
