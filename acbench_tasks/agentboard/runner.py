@@ -35,18 +35,16 @@ from acbench_tasks.agentboard.base import (
 from acbench_tasks.agentboard.vanilla_agent import (
     ACBENCH_CONTEXT_LENGTH,
     ACBENCH_ENGINE_LENGTH,
-    DEFAULT_PROTOCOL,
     MEMORY_SIZE,
     PromptParts,
-    Protocol,
     Renderer,
-    check_protocol,
     fit_history,
     generation_kwargs,
     parse_action,
     system_text,
     user_text,
 )
+from acbench_tasks.common.protocol import DEFAULT_PROTOCOL, Protocol, check_protocol
 
 logger = logging.getLogger(__name__)
 

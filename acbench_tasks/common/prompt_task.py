@@ -22,7 +22,8 @@ import datasets
 
 from acbench_core.data_sources import DataSourceError
 from acbench_tasks.common.chat import ChatTask, Message
-from acbench_tasks.common.long_context import load_tokenizer, task_protocol
+from acbench_tasks.common.long_context import load_tokenizer
+from acbench_tasks.common.protocol import task_protocol
 
 logger = logging.getLogger(__name__)
 
