@@ -1,12 +1,16 @@
-"""Fuzz sweep: every registered scorer and parser on 10,000 generated answers.
+"""Fuzz sweep: every registered scorer, parser and agent-environment step on 10,000 answers.
 
-The targets are ``tests/fuzz_targets.py``'s registry (WorfBench, T-Eval and BFCL; other
-benchmarks add theirs there, one line each). Each target gets the issue's reproducers, the long
-adversarial inputs (100,000-200,000 characters) and random answers built from the parsers'
-syntax fragments and random code points, lone surrogates included, 10,000 inputs in all
-(``FUZZ_INPUTS=n`` changes the count, ``FUZZ_SEED`` the seed). Printed per target: inputs,
-failures (exceptions outside the target's contract; the first is shown) and the worst time
-with the length of the input that took it, and the total number of failures.
+The targets are ``tests/fuzz_targets.py``'s registry: the WorfBench, T-Eval, BFCL and
+long-context scorers (LongGenBench, LongBench's metrics under both protocols, NIAH), the
+agent's action parsers, and one real episode per agent environment (our offline sets,
+AgentBoard's PDDL and academia tool on fixtures, Jericho/TextWorld games in their engine
+worker), each answer parsed and applied as the runner does (an ``env_error`` is a failure).
+Each target gets the issue's reproducers, the long adversarial inputs (100,000-200,000
+characters) and random answers built from the parsers' syntax fragments and random code
+points, lone surrogates included, 10,000 inputs in all (``FUZZ_INPUTS=n`` changes the count,
+``FUZZ_SEED`` the seed). Printed per target: inputs, failures (exceptions outside the target's
+contract; the first is shown) and the worst time with the length of the input that took it,
+and the total number of failures.
 """
 
 from __future__ import annotations

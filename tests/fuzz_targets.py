@@ -1,4 +1,5 @@
-"""Every scorer and parser that reads model output, as ``name -> callable(text)``, for fuzzing.
+"""Every scorer, parser and agent-environment step that reads model output, as
+``name -> callable(text)``, for fuzzing.
 
 Used by ``tests/test_fuzz_scorers.py`` (hypothesis, bounded) and ``benchmarks/bench_fuzz.py``
 (the full 10,000-input sweep). A target is total when any string — any length, any code point,
@@ -10,7 +11,8 @@ below (a new benchmark adds a builder to :data:`BUILDERS`), e.g. for the long-co
 
     "longgenbench.score": Target(lambda text: score_block(text, GOLD_BLOCK)),
 
-or an agent environment step (``Target(lambda text: env.step(text))``). Golds are small
+or an agent environment step (:class:`EpisodeStepper`: the runner's own path, parser included,
+over a real environment on fixtures; an ``env_error`` is a failure). Golds are small
 records built here or taken from the bundled samples; embeddings come from
 :class:`HashEmbedder`, which runs the real :class:`SentenceEmbedder` code path (so texts are
 sanitised) without loading a model, and raises on text the real tokenizer cannot encode.
@@ -21,6 +23,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import logging
 import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -105,6 +108,9 @@ FRAGMENTS: tuple[str, ...] = (
     "Maps.get_directions", "Answer: ", "A", "E", "get_weather(", "city='Paris'", "days=",
     "<tool_call>", "</tool_call>", '"arguments": ', '"function": ', "tool_calls",
     "\ud800", "\udfff", "\x00", "\u202e", "é", "😀", "٣",
+    "Answer_1:", "The answer is 7.", "(B)", "\\U", "\\", "look", "go north", "take key",
+    "check valid actions", "inventory", "with Action Input: ", "{'node': 'Deep Nets'}",
+    "loadPaperNet", "finish", "pickup b1", "put mug 1 in cabinet 1", "\r", "\x1b[2J",
 )  # fmt: skip
 
 
@@ -191,8 +197,198 @@ def _score_bfcl(score_answer: Callable, functions, answers, category, text: str)
     return score_answer(text, functions, answers, category)
 
 
+class _Silent(logging.Handler):
+    """Counts warnings: scorers that catch their own failures log them (a failure here)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
+def _without_warnings(logger_name: str, call: Callable[[str], Any]) -> Callable[[str], Any]:
+    """``call``, raising when it logged a warning (a failure it caught and scored 0)."""
+
+    def checked(text: str) -> Any:
+        handler = _Silent()
+        logger = logging.getLogger(logger_name)
+        logger.addHandler(handler)
+        try:
+            result = call(text)
+        finally:
+            logger.removeHandler(handler)
+        if handler.messages:
+            raise RuntimeError(f"logged: {handler.messages[0][:200]}")
+        return result
+
+    return checked
+
+
+def _long_context() -> dict[str, Target]:
+    from acbench_tasks.longbench import longbench as lb
+    from acbench_tasks.longgenbench import longgenbench as lg
+    from acbench_tasks.niah.niah import score_response
+
+    golds = {"gsm8k": ["7", "12", None], "mmlu": ["A", "C", "B"]}
+    targets = {"niah.score_response": Target(score_response)}
+    for benchmark, gold in golds.items():
+        targets[f"longgenbench.acbench_score[{benchmark}]"] = Target(
+            functools.partial(_swap, lg.acbench_score, gold, benchmark)
+        )
+        targets[f"longgenbench.score_generation[{benchmark}]"] = Target(
+            functools.partial(_score_clean, lg.score_generation, tuple(gold), benchmark)
+        )
+    answers = {
+        "retrieval_score": ["Paragraph 3"],
+        "retrieval_zh_score": ["段落3"],
+        "code_sim_score": ["def f(x):\n    return x"],
+        "classification_score": ["Sports"],
+    }
+    for subset, metric in sorted(lb.METRIC_OF.items()):
+        if any(name.startswith(f"longbench.{metric}[") for name in targets):
+            continue  # one subset per metric
+        gold = answers.get(metric, ["Paris is the capital", "巴黎"])
+        for protocol in ("acbench", "clean"):
+            call = functools.partial(_score_longbench, lb.score_prediction, subset, gold, protocol)
+            targets[f"longbench.{metric}[{protocol}]"] = Target(
+                _without_warnings(lb.__name__, call)
+            )
+    return targets
+
+
+def _swap(score: Callable, gold: list, benchmark: str, text: str) -> Any:
+    return score(text, gold, benchmark)
+
+
+def _score_clean(score: Callable, gold: tuple, benchmark: str, text: str) -> Any:
+    return score(text, gold, 1, benchmark)
+
+
+def _score_longbench(score: Callable, subset: str, gold: list, protocol: str, text: str) -> Any:
+    return score(subset, text, gold, ["Sports", "Music", "Paris"], protocol)
+
+
+# ----------------------------------------------------------------------------- environments
+class EpisodeStepper:
+    """One agent environment driven as the runner drives it: ``(text)`` is a model answer,
+    parsed and applied through :meth:`Episode.advance`. An episode that ends in ``env_error``
+    raises (a malformed action must be an invalid step, never an environment error); one that
+    ends normally is started again."""
+
+    def __init__(self, problem: dict[str, Any], protocol: str, make_env: Any = None) -> None:
+        self.problem, self.protocol, self.make_env = problem, protocol, make_env
+        self.episode: Any = None
+
+    def _start(self) -> Any:
+        from acbench_tasks.agentboard.base import make_environment
+        from acbench_tasks.agentboard.runner import Episode, EpisodeConfig
+
+        config = EpisodeConfig(max_steps=10**9, protocol=self.protocol)  # type: ignore[arg-type]
+        episode = Episode(self.problem, config, self.make_env or make_environment)
+        if episode.result.error:
+            raise RuntimeError(f"could not start: {episode.result.error}")
+        return episode
+
+    def __call__(self, text: str) -> Any:
+        if self.episode is None or self.episode.finished:
+            self.episode = self._start()
+        self.episode.advance(text)
+        if self.episode.result.error:
+            error, self.episode = self.episode.result.error, None
+            raise RuntimeError(error)
+        return self.episode.result.steps[-1]
+
+
+def _agent_parsers() -> dict[str, Target]:
+    from acbench_tasks.agentboard.ab_alfworld import rewrite_action
+    from acbench_tasks.agentboard.ab_jericho import clean_up, consume_snippet, cut_action
+    from acbench_tasks.agentboard.isolated import engine_command
+    from acbench_tasks.agentboard.tools import rules
+    from acbench_tasks.agentboard.vanilla_agent import parse_action
+
+    return {
+        "agent.parse_action[acbench]": Target(functools.partial(parse_action, "acbench")),
+        "agent.parse_action[clean]": Target(functools.partial(parse_action, "clean")),
+        "agent.engine_command": Target(engine_command),
+        "jericho.cut_action": Target(cut_action),
+        "jericho.clean_up": Target(clean_up),
+        "jericho.consume_snippet": Target(lambda text: consume_snippet(["Kitchen", "a b"], text)),
+        "alfworld.rewrite_action": Target(rewrite_action),
+        "tools.split_action": Target(rules.split_action),
+        "tools.parse_action_input": Target(rules.parse_action_input, (rules.ActionInputError,)),
+    }
+
+
+def _fixture_root() -> Any:
+    import tempfile
+    from pathlib import Path
+
+    return Path(tempfile.mkdtemp(prefix="acbench-fuzz-"))
+
+
+def _agent_envs() -> dict[str, Target]:
+    """A real episode per environment that runs without network or game downloads: our
+    offline sets, AgentBoard's PDDL and academia on fixtures, Jericho on a TextWorld game."""
+    from agentboard_fixtures import pddl_files, write_checkout, write_data
+    from agentboard_tools_data import write_academia
+
+    from acbench_tasks.agentboard.ab_jericho import AgentBoardJericho
+    from acbench_tasks.agentboard.household import HouseholdEnvironment
+    from acbench_tasks.agentboard.pddl_env import PddlEnvironment
+    from acbench_tasks.agentboard.task import load_problems
+    from acbench_tasks.agentboard.text_games import TextGameEnvironment, generate_game
+    from acbench_tasks.agentboard.tool_operation import ToolOperationEnvironment
+    from acbench_tasks.agentboard.tool_query import ToolQueryEnvironment
+    from acbench_tasks.agentboard.tools.environment import AgentBoardToolEnvironment
+
+    targets: dict[str, Target] = {}
+    ours = {
+        "pddl": PddlEnvironment,
+        "alfworld": HouseholdEnvironment,
+        "tool_query": ToolQueryEnvironment,
+        "tool_operation": ToolOperationEnvironment,
+    }
+    for name, env_cls in ours.items():
+        problem = {**env_cls.problems("sample", {})[0], "env": name}
+        for protocol in ("acbench", "clean"):
+            targets[f"env.{name}[{protocol}]"] = Target(EpisodeStepper(problem, protocol))
+    game = generate_game(1, 2, 4, 2)
+    text_game = {**TextGameEnvironment.problems("sample", {})[0], "env": "jericho"}
+    targets["env.jericho[textworld]"] = Target(EpisodeStepper(text_game, "acbench"))
+    jericho = {"env": "jericho", "source": "agentboard", "id": "905", "game_file": str(game),
+               "subgoals": ["Kitchen", "never"], "init_obs": "x", "goal": "g",
+               "prompt": {}}  # fmt: skip
+    targets["agentboard.jericho"] = Target(EpisodeStepper(jericho, "acbench", AgentBoardJericho))
+    root = _fixture_root()
+    checkout = write_checkout(root / "AgentBoard", pddl_files())
+    write_data(root, "pddl", [{"id": i, "difficulty": "easy"} for i in range(60)])
+    meta = {"data_dir": str(root), "upstream_dir": str(checkout), "problem_set": "agentboard"}
+    pddl = json.loads(load_problems("pddl", **meta)[0]["problem"])
+    targets["agentboard.pddl"] = Target(EpisodeStepper(pddl, "acbench"))
+    academia = {
+        "env": "tool_query", "source": "agentboard", "id": 0, "tool": "academia",
+        "goal": "How many citations does 'Deep Nets' have?", "answer": 12,
+        "subgoals": ["PaperNet is loaded.", 12],
+        "runtime": {"data_root": str(write_academia(root)), "prompt": {},
+                    "action_names": ["loadPaperNet", "paperNodeCheck", "finish"]},
+    }  # fmt: skip
+    targets["agentboard.tool[academia]"] = Target(
+        EpisodeStepper(academia, "acbench", AgentBoardToolEnvironment)
+    )
+    return targets
+
+
 #: One function per benchmark, each returning its targets.
-BUILDERS: tuple[Callable[[], dict[str, Target]], ...] = (_worfbench, _teval, _bfcl)
+BUILDERS: tuple[Callable[[], dict[str, Target]], ...] = (
+    _worfbench,
+    _teval,
+    _bfcl,
+    _long_context,
+    _agent_parsers,
+    _agent_envs,
+)
 
 
 @functools.lru_cache(maxsize=1)

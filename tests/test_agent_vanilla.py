@@ -10,7 +10,6 @@ from acbench_tasks.agentboard.vanilla_agent import (
     SYSTEM_SUFFIX,
     PromptParts,
     Renderer,
-    check_protocol,
     fit_history,
     generation_kwargs,
     parse_action,
@@ -20,6 +19,7 @@ from acbench_tasks.agentboard.vanilla_agent import (
     user_text,
     wrap_rule,
 )
+from acbench_tasks.common.protocol import check_protocol
 
 
 @pytest.mark.parametrize(

@@ -277,7 +277,8 @@ def test_missing_java_ends_only_scienceworld_with_one_line(agentboard, tmp_path,
 
 # ---------------------------------------------------------------------------- AlfWorld
 class FakeAlfredGame:
-    """Stands in for ALFWorld's TextWorld game (the real one needs ALFWorld's game files)."""
+    """Stands in for :class:`AlfredGame` in its worker (the real one needs ALFWorld's game
+    files): ``reset() -> (text, admissible)``, ``step(c) -> (text, admissible, done)``."""
 
     INTRO = (
         "-= Welcome to TextWorld, ALFRED! =-\n\nYou are in the middle of a room. Looking quickly "
@@ -294,19 +295,13 @@ class FakeAlfredGame:
     def __init__(self):
         self.commands = []
 
-    def _state(self, text):
-        class State(dict):
-            feedback = text
-
-        return State(admissible_commands=[*self.REPLIES, "inventory"])
-
     def reset(self):
-        return self._state(self.INTRO)
+        return self.INTRO, [*self.REPLIES, "inventory"]
 
     def step(self, command):
         self.commands.append(command)
         won = command == "put mug 1 in/on coffeemachine 1"
-        return self._state(self.REPLIES.get(command, "Nothing happens.")), int(won), won
+        return self.REPLIES.get(command, "Nothing happens."), [*self.REPLIES, "inventory"], won
 
     def close(self):
         pass

@@ -133,3 +133,25 @@ def test_network_errors_and_observation_flags():
     assert not rules.is_valid_observation("ERROR | KeyError('node')")
     assert rules.first_observation("weather").startswith("If you want to get the latitude")
     assert rules.first_observation("academia") == rules.FINISH_REMINDER
+
+
+def test_split_action_is_agentboards_pattern_in_linear_time():
+    import random
+    import time
+
+    def by_regex(text):
+        match = rules.ACTION_PATTERN.search(text)
+        return (match.group(1), match.group(2)) if match else None
+
+    pieces = [" ", "\n", "\t", "\r", "\u00a0", "with", " with ", "Action Input:", "Action",
+              "Action Input: {}", "x", "w", ":", "a b", "\n\n"]  # fmt: skip
+    rng = random.Random(7)
+    for _ in range(20_000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 12)))
+        assert rules.split_action(text) == by_regex(text), repr(text)
+    assert rules.split_action("  find with Action Input: {'a': 1}\n") == ("find", "{'a': 1}")
+    assert rules.split_action("x\nfind with Action Input: 1\n2") is None  # `$`: last line only
+    start = time.perf_counter()
+    for text in (" " * 100_000 + "x", "x" + " " * 100_000 + "y", "with " * 20_000):
+        assert rules.split_action(text) is None  # the regex takes minutes on the first
+    assert time.perf_counter() - start < 5

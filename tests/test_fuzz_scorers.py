@@ -1,4 +1,5 @@
-"""Fuzzing every WorfBench, T-Eval and BFCL scorer and parser: no exception, bounded time.
+"""Fuzzing every scorer and parser (WorfBench, T-Eval, BFCL, the long-context tasks), the agent's
+action parsers and every agent environment's step: no exception, no ``env_error``, bounded time.
 
 The targets are registered in ``tests/fuzz_targets.py`` (one line each); this test runs each on
 the issue's reproducers, on long adversarial inputs (linear time) and on hypothesis-generated
@@ -37,10 +38,18 @@ def _timed(name: str, text: str) -> float:
     return elapsed
 
 
-def test_targets_cover_the_three_benchmarks():
+def test_targets_cover_every_benchmark_and_environment():
     prefixes = {name.split(".")[0] for name in TARGETS}
-    assert prefixes == {"worfbench", "teval", "bfcl"}
-    assert len(TARGETS) >= 25
+    assert prefixes == {
+        "worfbench", "teval", "bfcl", "longgenbench", "longbench", "niah",
+        "agent", "jericho", "alfworld", "tools", "env", "agentboard",
+    }  # fmt: skip
+    envs = {name for name in TARGETS if name.startswith(("env.", "agentboard."))}
+    assert {n.split("[")[0] for n in envs} == {
+        "env.pddl", "env.alfworld", "env.tool_query", "env.tool_operation", "env.jericho",
+        "agentboard.jericho", "agentboard.pddl", "agentboard.tool",
+    }  # fmt: skip
+    assert len(TARGETS) >= 70
 
 
 @pytest.mark.parametrize("name", sorted(TARGETS))

@@ -18,10 +18,10 @@ from acbench_tasks.common.long_context import (
     middle_truncate,
     model_max_length,
     prompt_budget,
-    task_protocol,
     tokenizer_name,
     upstream_middle_truncate,
 )
+from acbench_tasks.common.protocol import task_protocol
 from acbench_tasks.longbench import longbench as lb
 from acbench_tasks.longbench import metrics as m
 from acbench_tasks.longbench.samples import sample_records

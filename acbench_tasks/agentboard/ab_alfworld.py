@@ -16,6 +16,11 @@ game; a leading ``You arrive at loc N. `` is cut. A step is valid when the actio
 admissible commands, ``look`` and ``check valid actions`` before it. Progress: every subgoal
 regex is searched (case-sensitive) in every observation and stays matched; progress = matched /
 (n + 1), and 1.0 with success when the game is won.
+
+The game runs in a worker process (:mod:`.isolated`, :class:`AlfredGame`): a crash or a hang of
+the engine ends only this episode (``env_error``). Commands reach it with characters outside
+printable ASCII replaced by spaces (:func:`~.isolated.engine_command`, backslashes to ``/``);
+validity is judged on the action as the model wrote it, as upstream does.
 """
 
 from __future__ import annotations
@@ -33,6 +38,7 @@ from acbench_tasks.agentboard.base import (
     StepResult,
     unknown_problem_set,
 )
+from acbench_tasks.agentboard.isolated import IsolatedEngine, engine_command
 from acbench_tasks.agentboard.vanilla_agent import PromptParts
 
 SPLIT = "alfworld/json_2.1.1/valid_unseen"
@@ -61,19 +67,38 @@ def rewrite_action(action: str) -> str:
     return action
 
 
+class AlfredGame:
+    """One ALFWorld game as ALFWorld's ``AlfredTWEnv`` builds it (TextWorld with the demangler
+    and infos wrappers), answering plain data: ``(feedback, admissible commands[, done])``.
+    Built in an engine worker by :func:`start_game`."""
+
+    def __init__(self, game_file: str) -> None:
+        try:
+            import textworld
+            from alfworld.agents.environment.alfred_tw_env import AlfredDemangler, AlfredInfos
+        except ImportError as err:
+            raise MissingPiece(
+                f"the alfworld task needs: pip install alfworld==0.4.2 ({err})"
+            ) from None
+        infos = textworld.EnvInfos(won=True, admissible_commands=True, extras=["gamefile"])
+        wrappers = [AlfredDemangler(shuffle=False), AlfredInfos]
+        self.env = textworld.start(game_file, request_infos=infos, wrappers=wrappers)
+
+    def reset(self) -> tuple[str, list[str]]:
+        state = self.env.reset()
+        return str(state.feedback), list(state["admissible_commands"])
+
+    def step(self, command: str) -> tuple[str, list[str], bool]:
+        state, _, done = self.env.step(command)
+        return str(state.feedback), list(state["admissible_commands"]), bool(done)
+
+    def close(self) -> None:
+        self.env.close()
+
+
 def start_game(game_file: str) -> Any:
-    """A TextWorld environment of one ALFWorld game, as ALFWorld's ``AlfredTWEnv`` builds it."""
-    try:
-        import textworld
-        from alfworld.agents.environment.alfred_tw_env import AlfredDemangler, AlfredInfos
-    except ImportError as err:
-        raise MissingPiece(
-            f"the alfworld task needs: pip install alfworld==0.4.2 ({err})"
-        ) from None
-    infos = textworld.EnvInfos(won=True, admissible_commands=True, extras=["gamefile"])
-    env = textworld.start(game_file, request_infos=infos,
-                          wrappers=[AlfredDemangler(shuffle=False), AlfredInfos])  # fmt: skip
-    return env
+    """One ALFWorld game (:class:`AlfredGame`) running in an engine worker."""
+    return IsolatedEngine(f"{__name__}:AlfredGame", game_file, pool="alfworld")
 
 
 class AgentBoardAlfWorld(Environment):
@@ -81,6 +106,7 @@ class AgentBoardAlfWorld(Environment):
 
     name = "alfworld"
     max_parallel = 16
+    invalid_observation = "Nothing happens."
 
     def __init__(self, problem: Mapping[str, Any]) -> None:
         super().__init__(problem)
@@ -140,13 +166,13 @@ class AgentBoardAlfWorld(Environment):
 
     def reset(self) -> str:
         self.env = start_game(str(self.game_file))
-        state = self.env.reset()
-        text = "\n".join(str(state.feedback).split("\n\n")[1:])
+        feedback, admissible = self.env.reset()
+        text = "\n".join(feedback.split("\n\n")[1:])
         lines = text.split("\n")
         if len(lines) < 2 or "Your task is to:" not in lines[1]:
             raise RuntimeError(f"{self.game_file}: no 'Your task is to:' line in its first text")
         self.task = lines[1].split("Your task is to:")[1].strip()
-        self.valid_actions = list(state["admissible_commands"])
+        self.valid_actions = list(admissible)
         self.last_place = lines[0]
         return lines[0]
 
@@ -163,20 +189,20 @@ class AgentBoardAlfWorld(Environment):
         command = action[:-1] if action.endswith(".") else action
         stepped = None
         if command == "look":
-            stepped = self.env.step(command)
+            stepped = self.env.step(engine_command(command))
             observation = self.last_place
         elif command == CHECK:
             observation = (
                 f"Choose an action from these valid actions: {', '.join(self.valid_actions)}"
             )
         else:
-            stepped = self.env.step(command)
-            observation = str(stepped[0].feedback)
+            stepped = self.env.step(engine_command(command))
+            observation = stepped[0]
         if ("go to" in command or "open" in command) and "Nothing happens" not in observation:
             self.last_place = observation
         if stepped is not None:
-            state, _, done = stepped
-            self.valid_actions = list(state["admissible_commands"])
+            _, admissible, done = stepped
+            self.valid_actions = list(admissible)
             self.done = bool(done)
         if observation.startswith("You arrive at loc "):
             observation = observation[observation.find(". ") + 2 :]

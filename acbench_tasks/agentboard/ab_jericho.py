@@ -15,12 +15,18 @@ one, ``[Your score …]`` removed. Progress: the first remaining subgoal that is
 observation, both with everything but letters, digits and white space removed, is consumed (at
 most one per step); progress = consumed / number of subgoals; 1.0 (success) or the game's end
 finish the episode. A step is invalid when the observation contains ``[!``.
+
+The game runs in a worker process (:mod:`.isolated`): a command that crashes or hangs the
+Z-machine ends this episode as ``env_error``, not the run. Commands reach the game through
+:func:`~.isolated.engine_command` (backslashes to ``/``, non-printable characters to spaces,
+200 characters at most), since Frotz reads ``\\`` as its own escapes (``look \\U`` crashes it,
+a leading ``\\`` hangs it); AgentBoard passes them as they are.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import re
-import warnings
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -33,6 +39,7 @@ from acbench_tasks.agentboard.base import (
     StepResult,
     unknown_problem_set,
 )
+from acbench_tasks.agentboard.isolated import IsolatedEngine, engine_command
 from acbench_tasks.agentboard.vanilla_agent import PromptParts
 
 GAMES = ("905", "acorncourt", "afflicted", "balances", "dragon", "jewel", "library", "omniquest",
@@ -151,14 +158,10 @@ class AgentBoardJericho(Environment):
         )
 
     def reset(self) -> str:
-        try:
-            from jericho import FrotzEnv
-        except ImportError as err:
-            raise MissingPiece("the jericho task needs the jericho package (pip install "
-                               f"jericho): {err}") from None  # fmt: skip
-        with warnings.catch_warnings():  # games outside Jericho's list still play
-            warnings.simplefilter("ignore")
-            self.env = FrotzEnv(str(self.path))
+        if importlib.util.find_spec("jericho") is None:
+            raise MissingPiece("the jericho task needs the jericho package (pip install jericho)")
+        # games outside Jericho's list still play (its warning goes to the worker's /dev/null)
+        self.env = IsolatedEngine("jericho:FrotzEnv", str(self.path), pool="jericho")
         self.env.reset()
         return str(self.problem["init_obs"])
 
@@ -166,18 +169,15 @@ class AgentBoardJericho(Environment):
         action = cut_action(action)
         lowered = action.strip().lower()
         if "check" in lowered and "action" in lowered:
-            if getattr(self.env, "is_fully_supported", False) and not _spacy_model():
+            if self.env.get("is_fully_supported", False) and not _spacy_model():
                 raise MissingPiece(
                     "Jericho's valid actions need spaCy's en_core_web_sm "
                     "(python -m spacy download en_core_web_sm)"
                 )
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                listed = [*self.env.get_valid_actions(), "check valid actions"]
+            listed = [*self.env.get_valid_actions(), "check valid actions"]
             observation = "You can take the following actions: " + ", ".join(listed)
             return StepResult(observation, True, self.progress, action=action)
-        # the Z-machine reads printable ASCII only (a NUL byte hangs it)
-        raw, _, game_over, _ = self.env.step(re.sub(r"[^\x20-\x7e]", " ", action))
+        raw, _, game_over, _ = self.env.step(engine_command(action))
         observation = clean_up(str(raw))
         if self.subgoals and consume_snippet(self.remaining, observation):
             consumed = len(self.subgoals) - len(self.remaining)

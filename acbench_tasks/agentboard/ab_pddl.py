@@ -181,6 +181,7 @@ class AgentBoardPddl(Environment):
     """One of AgentBoard's 60 PDDL problems."""
 
     name = "pddl"
+    invalid_observation = NO_PARSE
 
     def __init__(self, problem: Mapping[str, Any]) -> None:
         super().__init__(problem)

@@ -12,7 +12,8 @@ other action goes to the simulator; each subgoal regex is searched (``re.search`
 case-sensitive) in every observation and stays matched; progress = matched / number of
 subgoals (the simulator's own score is ignored); all matched = done = success. A step is valid
 when the action is among the valid action-object combinations of the state after it (AgentBoard
-checks after stepping), ``check valid actions`` included.
+checks after stepping), ``check valid actions`` included. The simulator runs in an engine worker
+(see :mod:`.scienceworld_env`): a dead or hanging JVM ends only its episode.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from acbench_tasks.agentboard.base import (
     StepResult,
     unknown_problem_set,
 )
-from acbench_tasks.agentboard.scienceworld_env import _acquire, _release
+from acbench_tasks.agentboard.scienceworld_env import UNKNOWN_ACTION, open_simulator
 from acbench_tasks.agentboard.vanilla_agent import PromptParts
 
 SIMPLIFICATIONS = "selfWateringFlowerPots,openContainers,openDoors,noElectricalAction"
@@ -50,11 +51,11 @@ class AgentBoardScienceWorld(Environment):
 
     name = "scienceworld"
     max_parallel = 4
+    invalid_observation = UNKNOWN_ACTION
 
     def __init__(self, problem: Mapping[str, Any]) -> None:
         super().__init__(problem)
         self.env: Any = None
-        self.healthy = True
         self.subgoals = [str(s) for s in problem["subgoals"]]
         self.matched = [False] * len(self.subgoals)
         self.progress = 0.0
@@ -98,41 +99,33 @@ class AgentBoardScienceWorld(Environment):
 
     def reset(self) -> str:
         try:
-            self.env = _acquire()
+            self.env = open_simulator()
         except (RuntimeError, ModuleNotFoundError) as err:
             raise MissingPiece(str(err)) from None
-        try:
-            self.env.envStepLimit = STEP_LIMIT
-            self.env.load(str(self.problem["task_name"]), int(self.problem["var"]),
-                          simplificationStr=SIMPLIFICATIONS)  # fmt: skip
-            observation, _ = self.env.reset()
-            return f"{observation}\n{self.env.inventory()}"
-        except Exception:
-            self.healthy = False
-            raise
+        self.env.set_step_limit(STEP_LIMIT)
+        self.env.load(str(self.problem["task_name"]), int(self.problem["var"]),
+                      simplificationStr=SIMPLIFICATIONS)  # fmt: skip
+        observation, _ = self.env.reset()
+        return f"{observation}\n{self.env.inventory()}"
 
     def step(self, action: str) -> StepResult:
         action = action.strip()
-        try:
-            if action == CHECK:
-                templates = [a for a in self.env.get_possible_actions() if "reset" not in a]
-                listed = ", ".join([*templates, CHECK])
-                observation = f"Choose an action from these valid actions: {listed}"
-            else:
-                observation, _, _, _ = self.env.step(action)
-                observation = str(observation)
-                self.progress = subgoal_progress(self.matched, self.subgoals, observation)
-            combos = [
-                c["action"] for c in self.env.get_valid_action_object_combinations_with_templates()
-            ]
-        except Exception:
-            self.healthy = False
-            raise
+        if action == CHECK:
+            templates = [a for a in self.env.get_possible_actions() if "reset" not in a]
+            listed = ", ".join([*templates, CHECK])
+            observation = f"Choose an action from these valid actions: {listed}"
+        else:
+            observation, _, _, _ = self.env.step(action)
+            observation = str(observation)
+            self.progress = subgoal_progress(self.matched, self.subgoals, observation)
+        combos = [
+            c["action"] for c in self.env.get_valid_action_object_combinations_with_templates()
+        ]
         done = all(self.matched)
         valid = action in combos or action == CHECK
         return StepResult(observation, valid, self.progress, done=done, success=done)
 
     def close(self) -> None:
         if self.env is not None:
-            _release(self.env, self.healthy)
+            self.env.close()
             self.env = None

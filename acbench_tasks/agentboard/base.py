@@ -4,7 +4,9 @@ An environment is built from one problem (a JSON-serialisable dict, the lm-eval 
 ``reset()`` returns the first observation and ``step(action)`` returns a :class:`StepResult`.
 Environments are deterministic given the problem: the same actions give the same observations,
 which is what makes lockstep batching and replay tests possible. Bad actions never raise: they
-come back as ``valid=False`` with an observation saying why.
+come back as ``valid=False`` with an observation saying why. The runner hands an environment
+only :func:`readable_action` text of at most :data:`MAX_ACTION_CHARS` characters; a longer
+action is an invalid step answered with the environment's :attr:`Environment.invalid_observation`.
 """
 
 from __future__ import annotations
@@ -20,6 +22,15 @@ from acbench_tasks.agentboard.vanilla_agent import PromptParts
 
 #: Observation returned for an action the environment cannot parse or execute.
 INVALID_ACTION = "The action is not valid and therefore takes no effect."
+#: Longest action passed to an environment; a longer one is an invalid step (ACBench's 100 new
+#: tokens stay far below it).
+MAX_ACTION_CHARS = 10_000
+
+
+def readable_action(text: str) -> str:
+    """An action every engine can encode: lone surrogates (possible from API backends)
+    become U+FFFD; everything else stays as the model wrote it."""
+    return str(text).encode("utf-8", "replace").decode("utf-8")
 
 
 @dataclass(frozen=True)
@@ -46,6 +57,9 @@ class Environment(ABC):
     name: ClassVar[str] = ""
     #: How many episodes of this environment may run at once (e.g. one JVM each).
     max_parallel: ClassVar[int] = 64
+    #: What the environment answers to an action it cannot use (the runner shows it for an
+    #: action it does not pass on, such as one over :data:`MAX_ACTION_CHARS`).
+    invalid_observation: ClassVar[str] = INVALID_ACTION
 
     def __init__(self, problem: Mapping[str, Any]) -> None:
         self.problem = dict(problem)

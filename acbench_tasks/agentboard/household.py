@@ -185,6 +185,7 @@ class HouseholdEnvironment(Environment):
     """One room and one task; state is where things are, what is open, held and processed."""
 
     name = "alfworld"
+    invalid_observation = NOTHING
 
     def __init__(self, problem: Mapping[str, Any]) -> None:
         super().__init__(problem)

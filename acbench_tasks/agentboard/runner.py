@@ -6,8 +6,13 @@ batches ordinary requests. A finished episode's slot is refilled from the queue 
 step. Episodes are independent and environments deterministic, so the result of each episode
 does not depend on how many run beside it (``tests/test_agent_runner.py`` checks that).
 
-An environment that raises (a dead JVM, a game error) ends only its own episode, which keeps
-what it had reached and is flagged ``env_error``.
+An environment that raises (a dead JVM, a game error, a native engine that crashed or hung in
+its worker process, see :mod:`.isolated`) ends only its own episode, which keeps what it had
+reached and is flagged ``env_error``; the reason is in the transcript (``Ended: environment
+error — …``). A malformed answer is never an environment error: whatever the parser makes of
+it goes to the environment as an action (lone surrogates replaced), and an action longer than
+:data:`~.base.MAX_ACTION_CHARS` is an invalid step with the environment's invalid-action
+observation.
 """
 
 from __future__ import annotations
@@ -20,26 +25,26 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from acbench_tasks.agentboard.base import (
+    MAX_ACTION_CHARS,
     Environment,
     MissingPiece,
     environment_class,
     make_environment,
+    readable_action,
 )
 from acbench_tasks.agentboard.vanilla_agent import (
     ACBENCH_CONTEXT_LENGTH,
     ACBENCH_ENGINE_LENGTH,
-    DEFAULT_PROTOCOL,
     MEMORY_SIZE,
     PromptParts,
-    Protocol,
     Renderer,
-    check_protocol,
     fit_history,
     generation_kwargs,
     parse_action,
     system_text,
     user_text,
 )
+from acbench_tasks.common.protocol import DEFAULT_PROTOCOL, Protocol, check_protocol
 
 logger = logging.getLogger(__name__)
 
@@ -210,7 +215,17 @@ class Episode:
     def advance(self, generation: str) -> None:
         """Parse the model's answer, apply it, record the step."""
         assert self.env is not None and not self.finished
-        action = parse_action(self.config.protocol, generation)
+        action = readable_action(parse_action(self.config.protocol, generation))
+        if len(action) > MAX_ACTION_CHARS:
+            shown = action[:80] + f"… ({len(action):,} characters)"
+            observation = self.env.invalid_observation
+            self.result.steps.append(
+                StepRecord(generation, shown, observation, False, self.result.progress_rate)
+            )
+            self.history += [("Action", shown), ("Observation", observation)]
+            if len(self.result.steps) >= self.config.max_steps:
+                self._finish("step limit")
+            return
         try:
             outcome = self.env.step(action)
         except Exception as err:  # a dead JVM, a game error: keep what was reached

@@ -6,12 +6,17 @@ next one, and at most ``max_parallel`` run at once. Progress rate = max(score, 0
 success = score 100. An action the parser does not know ("No known action matches that
 input.") counts as invalid. Problems: (task, variation) pairs from the package's test
 variations; the default set takes 3 per task (30 tasks → 90, the paper's size).
+
+The simulator is driven from an engine worker process (:mod:`.isolated`, one per running
+episode, reused with its JVM by the next): a JVM that dies or a step that hangs past the time
+limit ends only that episode (``env_error``).
 """
 
 from __future__ import annotations
 
 import atexit
 import contextlib
+import importlib.util
 import logging
 import os
 import shutil
@@ -20,6 +25,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from acbench_tasks.agentboard.base import Environment, StepResult, unknown_problem_set
+from acbench_tasks.agentboard.isolated import IsolatedEngine
 
 logger = logging.getLogger(__name__)
 
@@ -46,15 +52,12 @@ def _java_heap() -> Iterator[None]:
 
 
 def _acquire() -> Any:
+    """A simulator from this process's pool, or a new JVM (runs inside an engine worker)."""
     with _lock:
         if _idle:
             return _idle.pop()
-    if shutil.which("java") is None:
-        raise RuntimeError("ScienceWorld's simulator needs Java (17 or newer) on the PATH")
-    try:
-        from scienceworld import ScienceWorldEnv
-    except ImportError as err:
-        raise ModuleNotFoundError("the scienceworld task needs: pip install scienceworld") from err
+    from scienceworld import ScienceWorldEnv
+
     with _java_heap():
         return ScienceWorldEnv("", envStepLimit=STEP_LIMIT)
 
@@ -75,8 +78,61 @@ def _shutdown() -> None:
             _idle.pop().close()
 
 
+def _plain(value: Any) -> Any:
+    """Python data from what py4j hands back (Java lists and maps do not pickle)."""
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, tuple):
+        return tuple(_plain(v) for v in value)
+    return [_plain(v) for v in value]
+
+
+class Simulator:
+    """ScienceWorld's simulator for one episode, built in an engine worker (:mod:`.isolated`):
+    it takes a JVM from the worker's pool and gives it back on ``close`` (or stops it after an
+    error). Every method of ``ScienceWorldEnv`` is available and answers plain Python data."""
+
+    def __init__(self) -> None:
+        self.env = _acquire()
+        self.healthy = True
+
+    def set_step_limit(self, limit: int) -> None:
+        self.env.envStepLimit = int(limit)
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_") or name in ("env", "healthy"):
+            raise AttributeError(name)
+        target = getattr(self.env, name)
+        if not callable(target):
+            return _plain(target)
+
+        def call(*args: Any, **kwargs: Any) -> Any:
+            try:
+                return _plain(target(*args, **kwargs))
+            except Exception:
+                self.healthy = False
+                raise
+
+        return call
+
+    def close(self) -> None:
+        _release(self.env, self.healthy)
+
+
+def open_simulator() -> IsolatedEngine:
+    """A :class:`Simulator` in an engine worker; Java and the package are checked here first,
+    so that a missing one is one clear line."""
+    if shutil.which("java") is None:
+        raise RuntimeError("ScienceWorld's simulator needs Java (17 or newer) on the PATH")
+    if importlib.util.find_spec("scienceworld") is None:
+        raise ModuleNotFoundError("the scienceworld task needs: pip install scienceworld")
+    return IsolatedEngine(f"{__name__}:Simulator", pool="scienceworld")
+
+
 def _problem_list(per_task: int, tasks: tuple[str, ...] | None = None) -> list[dict[str, Any]]:
-    env = _acquire()
+    env = open_simulator()
     try:
         problems = []
         for task in tasks or tuple(env.get_task_names()):
@@ -87,7 +143,7 @@ def _problem_list(per_task: int, tasks: tuple[str, ...] | None = None) -> list[d
                 )
         return problems
     finally:
-        _release(env, True)
+        env.close()
 
 
 class ScienceWorldEnvironment(Environment):
@@ -95,12 +151,12 @@ class ScienceWorldEnvironment(Environment):
 
     name = "scienceworld"
     max_parallel = 4
+    invalid_observation = UNKNOWN_ACTION
 
     def __init__(self, problem: Mapping[str, Any]) -> None:
         super().__init__(problem)
         self.env: Any = None
         self.description = ""
-        self.healthy = True
 
     @classmethod
     def problems(cls, problem_set: str, metadata: Mapping[str, Any]) -> list[dict[str, Any]]:
@@ -144,23 +200,15 @@ class ScienceWorldEnvironment(Environment):
         )
 
     def reset(self) -> str:
-        self.env = _acquire()
-        try:
-            self.env.envStepLimit = STEP_LIMIT  # JVMs are shared with AgentBoard's (limit 30)
-            self.env.load(str(self.problem["task"]), int(self.problem["variation"]), "")
-            observation, _ = self.env.reset()
-            self.description = str(self.env.get_task_description())
-        except Exception:
-            self.healthy = False
-            raise
+        self.env = open_simulator()
+        self.env.set_step_limit(STEP_LIMIT)  # JVMs are shared with AgentBoard's (limit 30)
+        self.env.load(str(self.problem["task"]), int(self.problem["variation"]), "")
+        observation, _ = self.env.reset()
+        self.description = str(self.env.get_task_description())
         return str(observation)
 
     def step(self, action: str) -> StepResult:
-        try:
-            observation, _, done, info = self.env.step(action.strip() or "look around")
-        except Exception:
-            self.healthy = False
-            raise
+        observation, _, done, info = self.env.step(action.strip() or "look around")
         score = float(info.get("score", 0))
         valid = UNKNOWN_ACTION not in str(observation) and bool(action.strip())
         return StepResult(str(observation), valid, max(score, 0.0) / 100.0, done=bool(done))
@@ -175,5 +223,5 @@ class ScienceWorldEnvironment(Environment):
 
     def close(self) -> None:
         if self.env is not None:
-            _release(self.env, self.healthy)
+            self.env.close()
             self.env = None

@@ -42,9 +42,9 @@ from acbench_core.data_sources import (
 from acbench_tasks.agentboard import data, upstream
 from acbench_tasks.agentboard.base import AGENTBOARD, environment_class
 from acbench_tasks.agentboard.runner import EpisodeConfig, parse_result
-from acbench_tasks.agentboard.vanilla_agent import check_protocol
 from acbench_tasks.common.chat import ChatTask
 from acbench_tasks.common.metrics import register_mean_metrics
+from acbench_tasks.common.protocol import check_protocol
 
 REQUEST_TYPE = "agent_episode"
 METRICS = ("progress_rate", "success_rate", "grounding_accuracy", "env_error", "steps")

@@ -13,6 +13,12 @@ Your own games: ``--metadata '{"game_dir": "/path"}'`` plays every ``*.z5``/``*.
 there. Games with a TextWorld ``.json`` beside them run through TextWorld; the others through
 ``jericho.FrotzEnv``, which reports scores only for the games Jericho supports (its 57
 classics such as ``zork1.z5``; others score 0 with a warning).
+
+Both engines run in a worker process (:mod:`.isolated`): a command that crashes or hangs the
+Z-machine ends that episode as ``env_error``. Commands go through
+:func:`~.isolated.engine_command` first (backslashes to ``/``, characters outside printable
+ASCII to spaces, at most 200 characters); an empty command is answered "I beg your pardon?"
+(invalid) without a game step.
 """
 
 from __future__ import annotations
@@ -23,7 +29,6 @@ import os
 import re
 import shutil
 import tempfile
-import warnings
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -35,6 +40,7 @@ from acbench_tasks.agentboard.base import (
     unknown_problem_set,
     worked_example,
 )
+from acbench_tasks.agentboard.isolated import IsolatedEngine, engine_command
 
 logger = logging.getLogger(__name__)
 
@@ -52,7 +58,6 @@ PARSER_FAILURES = (
     "i beg your pardon",
 )
 GAME_SUFFIXES = (".z5", ".z8", ".ulx")
-MAX_COMMAND = 200
 # (seed, rooms, objects, quest length): sample games and the default 20 (Jericho's size).
 SAMPLE_GAMES = ((1, 2, 4, 2), (2, 3, 5, 3))
 DEFAULT_GAMES = tuple((seed, 2 + seed % 4, 4 + seed % 5, 2 + seed % 4) for seed in range(1, 21))
@@ -146,6 +151,39 @@ def from_folder(root: Path) -> list[dict[str, Any]]:
     ]
 
 
+class TextWorldGame:
+    """A TextWorld game as plain data (built in the engine worker; see :mod:`.isolated`)."""
+
+    def __init__(self, path: str) -> None:
+        textworld = _textworld()
+        infos = textworld.EnvInfos(
+            score=True, max_score=True, won=True, objective=True, policy_commands=True
+        )
+        self.env = textworld.start(path, request_infos=infos)
+
+    @staticmethod
+    def _plain(state: Any, done: bool = False) -> dict[str, Any]:
+        return {
+            "feedback": str(state.feedback),
+            "score": int(state["score"] or 0),
+            "max_score": int(state["max_score"] or 0),
+            "won": bool(state["won"]),
+            "objective": str(state["objective"] or ""),
+            "plan_length": len(state["policy_commands"] or []),
+            "done": bool(done),
+        }
+
+    def reset(self) -> dict[str, Any]:
+        return self._plain(self.env.reset())
+
+    def step(self, command: str) -> dict[str, Any]:
+        state, _, done = self.env.step(command)
+        return self._plain(state, done)
+
+    def close(self) -> None:
+        self.env.close()
+
+
 @functools.cache
 def _example() -> str:
     """A tiny TextWorld game (not in any problem set) won by its walkthrough."""
@@ -197,21 +235,15 @@ class TextGameEnvironment(Environment):
 
     def reset(self) -> str:
         if self.backend == "textworld":
-            textworld = _textworld()
-            infos = textworld.EnvInfos(
-                score=True, max_score=True, won=True, objective=True, policy_commands=True
-            )
-            self.env = textworld.start(str(self.path), request_infos=infos)
+            _textworld()  # a missing package is one clear line here, not a worker's error
+            self.env = IsolatedEngine(f"{__name__}:TextWorldGame", str(self.path))
             state = self.env.reset()
-            self.max_score = int(state["max_score"] or 0)
-            self.plan_length = len(state["policy_commands"] or [])
-            self.objective = self.objective or str(state["objective"])
-            return clean(state.feedback)
-        from jericho import FrotzEnv
-
-        with warnings.catch_warnings():  # unsupported games: our own warning below says more
-            warnings.simplefilter("ignore")
-            self.env = FrotzEnv(str(self.path), seed=0)
+            self.max_score = state["max_score"]
+            self.plan_length = state["plan_length"]
+            self.objective = self.objective or state["objective"]
+            return clean(state["feedback"])
+        # unsupported games warn in the worker; our own warning below says more
+        self.env = IsolatedEngine("jericho:FrotzEnv", str(self.path), seed=0, pool="jericho")
         observation, _ = self.env.reset()
         self.max_score = int(self.env.get_max_score() or 0)
         if self.max_score <= 0:
@@ -219,18 +251,13 @@ class TextGameEnvironment(Environment):
         return clean(observation)
 
     def step(self, action: str) -> StepResult:
-        # The Z-machine reads printable ASCII only (a NUL byte hangs it); keep commands short.
-        command = re.sub(r"[^\x20-\x7e]", " ", action)[:MAX_COMMAND].strip()
+        command = engine_command(action)
         if not command:
             return StepResult("I beg your pardon?", False, self.last_progress)
         if self.backend == "textworld":
-            state, _, done = self.env.step(command)
-            observation, score, won = (
-                clean(state.feedback),
-                int(state["score"] or 0),
-                bool(state["won"]),
-            )
-            remaining = len(state["policy_commands"] or [])
+            state = self.env.step(command)
+            observation, score, won = clean(state["feedback"]), state["score"], state["won"]
+            done, remaining = state["done"], state["plan_length"]
             walked = 1.0 - remaining / self.plan_length if self.plan_length else 0.0
         else:
             raw, _, done, info = self.env.step(command)

@@ -21,7 +21,8 @@ Local copies (task metadata or environment variables, no download):
 * ``chat_templates_file``: ACBench's
   ``thirdpartys/AgentBoard/agentboard/prompts/prompt_template.py``.
 
-Downloads go through a fetcher (``url -> bytes``) that tests replace (:func:`use_fetcher`).
+Downloads go through :func:`acbench_tasks.common.upstream.download` (one fetcher, ``url ->
+bytes``, for every upstream text; tests replace it with :func:`use_fetcher`).
 """
 
 from __future__ import annotations
@@ -31,14 +32,12 @@ import functools
 import json
 import os
 import tempfile
-import urllib.request
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 from acbench_core.data_sources import (
-    DataSourceError,
     Provenance,
     local_commit,
     provenance_fields,
@@ -49,6 +48,12 @@ from acbench_tasks.common.archives import (
     UnsafeArchiveError,
     is_complete,
     safe_extract,
+)
+from acbench_tasks.common.upstream import (
+    Fetcher,
+    UpstreamUnavailableError,
+    download,
+    set_fetcher,
 )
 
 AGENTBOARD_REPO = "hkust-nlp/AgentBoard"
@@ -62,29 +67,19 @@ PDDL = "agentboard/environment/pddl_env/pddlgym/pddl"
 KEPT = (PROMPTS, "agentboard/environment", "agentboard/utils")
 VANILLA_KEYS = ("instruction", "examples", "system_msg")
 
-Fetcher = Callable[[str], bytes]
 
-
-class UpstreamError(DataSourceError):
+class UpstreamError(UpstreamUnavailableError):
     """An upstream text could not be had; the message says how to provide it."""
-
-
-def _http_get(url: str) -> bytes:
-    with urllib.request.urlopen(url, timeout=120) as response:  # fixed https URLs only
-        return response.read()
-
-
-_fetcher: list[Fetcher] = [_http_get]
 
 
 @contextmanager
 def use_fetcher(fetch: Fetcher) -> Iterator[None]:
     """Download through ``fetch`` inside the block (tests: no network)."""
-    _fetcher.append(fetch)
+    previous = set_fetcher(fetch)
     try:
         yield
     finally:
-        _fetcher.pop()
+        set_fetcher(previous)
 
 
 def _ways(what: str) -> str:
@@ -99,12 +94,9 @@ def _ways(what: str) -> str:
 
 def _download(url: str, what: str, ways: str | None = None) -> bytes:
     try:
-        return _fetcher[-1](url)
-    except Exception as err:  # URLError, timeouts, proxies: one line, never a traceback
-        first = str(err).splitlines()[0] if str(err) else ""
-        raise UpstreamError(
-            f"could not download {url} ({type(err).__name__}: {first}). {ways or _ways(what)}"
-        ) from None
+        return download(url, ways or _ways(what))
+    except UpstreamUnavailableError as err:
+        raise UpstreamError(str(err)) from None
 
 
 # ---------------------------------------------------------------------------- AgentBoard

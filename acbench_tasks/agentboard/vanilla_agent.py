@@ -32,11 +32,9 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
-Protocol = Literal["acbench", "clean"]
-PROTOCOLS: tuple[str, ...] = ("acbench", "clean")
-DEFAULT_PROTOCOL: Protocol = "acbench"
+from acbench_tasks.common.protocol import DEFAULT_PROTOCOL, Protocol
 
 #: Appended to every system message (ACBench ``thirdpartys/AgentBoard/agentboard/llm/vllm.py``).
 SYSTEM_SUFFIX = (
@@ -63,14 +61,6 @@ HELP = "You should use the following commands for help when your action cannot b
 
 Message = dict[str, str]
 History = list[tuple[str, str]]  # ("Observation" | "Action", text)
-
-
-def check_protocol(value: Any) -> Protocol:
-    """The protocol named in task metadata (default ``acbench``)."""
-    protocol = str(value or DEFAULT_PROTOCOL).lower()
-    if protocol not in PROTOCOLS:
-        raise ValueError(f"unknown protocol {value!r}; choose one of {', '.join(PROTOCOLS)}")
-    return protocol  # type: ignore[return-value]
 
 
 @dataclass(frozen=True)

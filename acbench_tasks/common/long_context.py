@@ -1,9 +1,9 @@
 """Helpers for long-context tasks: protocol, the model's tokenizer and length, middle truncation.
 
-Every long-context task runs under one of two protocols (``--metadata '{"protocol": ...}'``):
-``acbench`` (default) reproduces what ACBench's scripts ran, upstream quirks included;
-``clean`` is this project's corrected variant. The protocol in force is written into the task's
-results metadata.
+Every long-context task runs under one of two protocols (``--metadata '{"protocol": ...}'``,
+read by :func:`acbench_tasks.common.protocol.task_protocol`): ``acbench`` (default) reproduces
+what ACBench's scripts ran, upstream quirks included; ``clean`` is this project's corrected
+variant. The protocol in force is written into the task's results metadata.
 
 Long-context prompts are sized in the evaluated model's own tokens. As lm-eval's RULER tasks do,
 the tokenizer is named by the task metadata, which lm-eval fills with the model arguments
@@ -34,23 +34,8 @@ _CONFIG_LENGTH_KEYS = ("max_position_embeddings", "n_positions", "seq_length", "
 _UNBOUNDED = 10**7  # transformers' "no limit" sentinel for model_max_length is ~1e30
 
 
-#: The two protocols; the first is the default.
-PROTOCOLS: tuple[str, ...] = ("acbench", "clean")
-
-
 class TokenizerUnavailableError(RuntimeError):
     """No tokenizer could be found for a task that measures its prompts in tokens."""
-
-
-def task_protocol(metadata: Mapping[str, Any]) -> str:
-    """``metadata["protocol"]`` (default ``acbench``); anything else is a ``ValueError``."""
-    value = str(metadata.get("protocol") or PROTOCOLS[0]).strip().lower()
-    if value not in PROTOCOLS:
-        raise ValueError(
-            f"unknown protocol {metadata.get('protocol')!r}: use "
-            + " or ".join(repr(p) for p in PROTOCOLS)
-        )
-    return value
 
 
 def model_key(metadata: Mapping[str, Any]) -> str:

@@ -19,7 +19,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from acbench_tasks.common.chat import ChatTask, Message
-from acbench_tasks.common.long_context import load_tokenizer, task_protocol
+from acbench_tasks.common.long_context import load_tokenizer
+from acbench_tasks.common.protocol import task_protocol
 
 logger = logging.getLogger(__name__)
 

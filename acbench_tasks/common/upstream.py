@@ -91,6 +91,19 @@ def set_fetcher(fetcher: Fetcher | None) -> Fetcher | None:
     return previous
 
 
+def download(url: str, ways: str, fetcher: Fetcher | None = None) -> bytes:
+    """The bytes at ``url`` through ``fetcher``, else the injected one (:func:`set_fetcher`),
+    else HTTP; any failure is one :class:`UpstreamUnavailableError` line ending in ``ways``
+    (how to provide the file without a download)."""
+    fetch = fetcher or _fetcher or http_fetch
+    try:
+        return fetch(url)
+    except Exception as err:  # network errors, HTTP errors, size limit, proxies
+        first = str(err).splitlines()[0] if str(err) else ""
+        reason = f"{type(err).__name__}: {first}" if first else type(err).__name__
+        raise UpstreamUnavailableError(f"could not download {url} ({reason}). {ways}") from None
+
+
 def offline() -> bool:
     """Offline mode: no downloads with the default fetcher."""
     return any(
@@ -147,22 +160,13 @@ def read_upstream(
     cached = cached_path(repo, path)
     if cached.is_file():
         return _pinned(repo, path, _text(cached.read_bytes(), f"cache:{cached}"))
-    fetch = fetcher or _fetcher
-    if fetch is None:
-        if offline():
-            raise UpstreamUnavailableError(
-                f"{path} of {repo.describe()} is not cached and offline mode forbids the "
-                f"download. {_ways(repo)}"
-            )
-        fetch = http_fetch
-    url = repo.url(path)
-    try:
-        data = fetch(url)
-    except Exception as err:  # network errors, HTTP errors, size limit
-        reason = str(err).splitlines()[0] if str(err) else type(err).__name__
+    if (fetcher or _fetcher) is None and offline():
         raise UpstreamUnavailableError(
-            f"could not download {url} ({reason}). {_ways(repo)}"
-        ) from None
+            f"{path} of {repo.describe()} is not cached and offline mode forbids the "
+            f"download. {_ways(repo)}"
+        )
+    url = repo.url(path)
+    data = download(url, _ways(repo), fetcher)
     result = _pinned(repo, path, _text(data, f"download:{url}"))
     cached.parent.mkdir(parents=True, exist_ok=True)
     partial = cached.with_name(cached.name + f".{os.getpid()}.part")

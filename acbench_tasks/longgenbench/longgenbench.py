@@ -691,7 +691,7 @@ def load_dataset(longgenbench: str, **metadata: Any) -> Any:
     """The documents as a ``datasets.DatasetDict`` (``test`` split), for use outside lm-eval."""
     import datasets
 
-    from acbench_tasks.common.long_context import task_protocol
+    from acbench_tasks.common.protocol import task_protocol
 
     docs, _ = load_documents(longgenbench, metadata, task_protocol(metadata))
     return datasets.DatasetDict({"test": datasets.Dataset.from_list(docs)})

@@ -230,6 +230,7 @@ class AgentBoardToolEnvironment(Environment):
     """
 
     name = "agentboard_tool"
+    invalid_observation = rules.FORMAT_ERROR
     #: ``tool-query`` or ``tool-operation`` (AgentBoard's data folder), set by the subclasses.
     agentboard_env_key: ClassVar[str] = ""
 

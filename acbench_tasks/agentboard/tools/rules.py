@@ -72,9 +72,46 @@ def first_observation(tool: str) -> str:
 
 
 def split_action(message: str) -> tuple[str, str] | None:
-    """``(action name, action input text)`` of a message, or ``None`` (a format error)."""
-    match = ACTION_PATTERN.search(str(message))
-    return (match.group(1), match.group(2)) if match else None
+    """``(action name, action input text)`` of a message, or ``None`` (a format error).
+
+    Exactly what ``ACTION_PATTERN.search`` finds (AgentBoard's pattern), in linear time: the
+    regular expression backtracks cubically over white space (1,000 spaces before an ``x`` take
+    over a minute). Its ``\\s*`` before non-space literals cannot give anything back, so each
+    start is decided by a scan of its line (``tests/test_agentboard_tools_rules.py`` compares
+    both on random texts).
+    """
+    text = str(message)
+    n = len(text)
+    space_end = list(range(n + 1))  # first non-space position at or after i
+    line_end = [n] * (n + 1)  # first newline at or after i
+    for i in range(n - 1, -1, -1):
+        if text[i].isspace():
+            space_end[i] = space_end[i + 1]
+        line_end[i] = i if text[i] == "\n" else line_end[i + 1]
+
+    def action_input(k: int) -> str | None:
+        """The input when ``\\s*with\\s*Action Input:\\s*(.*?)$`` matches at ``k``."""
+        w = space_end[k]
+        if not text.startswith("with", w):
+            return None
+        a = space_end[w + 4]
+        if not text.startswith("Action Input:", a):
+            return None
+        b = space_end[a + 13]
+        e = line_end[b]
+        return text[b:e] if e == n or e == n - 1 else None
+
+    start = space_end[0]  # every start inside a run of spaces reaches the same non-space
+    while start < n:
+        end = line_end[start]  # the name (lazy ``.*?``) stays on its line
+        for k in range(start, end + 1):
+            found = action_input(k)
+            if found is not None:
+                return text[start:k], found
+        if end >= n:
+            return None
+        start = space_end[end]  # later starts on this line see fewer candidates: no match
+    return None
 
 
 def action_text(name: str, action_input: str) -> str:
