@@ -12,11 +12,15 @@ commit and path (:class:`PinnedRepo`); :func:`read_upstream` finds it, first tha
    as the tests and the demo run), unless a fetcher was injected (:func:`set_fetcher`).
 
 What was read is described by :class:`UpstreamText` (origin and SHA-256) so that tasks can
-record it in their results.
+record it in their results. Upstream Python modules are never imported or run: their tables are
+read with :func:`literal_assignment` (``ast.literal_eval`` of a module-level assignment).
+
+Repositories read by more than one task are declared here once (:data:`ACBENCH_REPO`).
 """
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import os
 import urllib.request
@@ -36,7 +40,8 @@ Fetcher = Callable[[str], bytes]
 
 
 class UpstreamUnavailableError(DataSourceError):
-    """An upstream file could not be read; the message lists the ways to provide it."""
+    """An upstream file could not be read or is not in the expected form; the message says
+    which file and, where it is missing, the ways to provide it."""
 
 
 @dataclass(frozen=True)
@@ -56,6 +61,14 @@ class PinnedRepo:
 
     def describe(self) -> str:
         return f"github:{self.github}@{self.commit}"
+
+
+#: ACBench's own repository at the commit of the paper's runs (its scripts, prompts, tables).
+ACBENCH_REPO = PinnedRepo(
+    github="pprp/ACBench",
+    commit="da7110e7a66c1cbc5044f03b023e606bc5457606",
+    copy_key="acbench_repo",
+)
 
 
 @dataclass(frozen=True)
@@ -167,3 +180,35 @@ def read_upstream(
 
 def _text(data: bytes, origin: str) -> UpstreamText:
     return UpstreamText(_decode(data, origin), origin, hashlib.sha256(data).hexdigest())
+
+
+def literal_assignment(source: UpstreamText | Path, name: str) -> Any:
+    """``ast.literal_eval`` of the last module-level ``name = <literal>`` of a Python file.
+
+    ``source`` is a text read by :func:`read_upstream` or a file path. The module is parsed,
+    never imported or executed; errors name the file.
+    """
+    if isinstance(source, UpstreamText):
+        where, text = source.origin, source.text
+    else:
+        where = str(source)
+        try:
+            text = Path(source).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as err:
+            raise UpstreamUnavailableError(f"cannot read {where}: {err}") from None
+    try:
+        tree = ast.parse(text, filename=where)
+    except (SyntaxError, ValueError, RecursionError, MemoryError) as err:
+        raise UpstreamUnavailableError(f"cannot parse {where}: {err}") from None
+    value = None
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and any(
+            isinstance(t, ast.Name) and t.id == name for t in node.targets
+        ):
+            value = node.value
+    if value is None:
+        raise UpstreamUnavailableError(f"{where} has no module-level {name} = ...")
+    try:
+        return ast.literal_eval(value)
+    except (ValueError, TypeError, SyntaxError, RecursionError, MemoryError) as err:
+        raise UpstreamUnavailableError(f"{where}: {name} is not a literal ({err})") from None
