@@ -83,6 +83,12 @@ class ChatTask(ConfigurableTask):
         """
         return {name: 0.0 for name in super().aggregation() if name != SCORING_ERROR}
 
+    def record(self, **fields: Any) -> None:
+        """Write ``fields`` into the task's metadata, which lm-eval saves with the results."""
+        if self.config.metadata is None:
+            self.config.metadata = {}
+        self.config.metadata.update(fields)
+
     def doc_to_messages(self, doc: dict) -> list[Message]:
         raise NotImplementedError
 

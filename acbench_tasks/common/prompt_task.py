@@ -75,12 +75,6 @@ class SinglePromptTask(ChatTask):
     def metadata(self) -> dict[str, Any]:
         return dict(self.config.metadata or {})
 
-    def record(self, **fields: Any) -> None:
-        """Write ``fields`` into the task's metadata, which lm-eval saves with the results."""
-        if self.config.metadata is None:
-            self.config.metadata = {}
-        self.config.metadata.update(fields)
-
     # ---- data --------------------------------------------------------------------------
     def download(self, dataset_kwargs: dict[str, Any] | None = None, **kwargs: Any) -> None:
         options = {**self.metadata, **(dataset_kwargs or {})}

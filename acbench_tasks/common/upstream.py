@@ -126,7 +126,8 @@ def _decode(data: bytes, where: str) -> str:
         raise UpstreamUnavailableError(f"{where} is not UTF-8 text ({err})") from None
 
 
-def _ways(repo: PinnedRepo) -> str:
+def ways_to_provide(repo: PinnedRepo) -> str:
+    """One sentence naming the ways to provide ``repo``'s files (for error messages)."""
     return (
         "Use one of: (1) network access to raw.githubusercontent.com (not in offline mode: "
         "HF_HUB_OFFLINE / ACBENCH_OFFLINE unset); (2) a local checkout: git clone "
@@ -159,7 +160,7 @@ def read_upstream(
         if offline():
             raise UpstreamUnavailableError(
                 f"{path} of {repo.describe()} is not cached and offline mode forbids the "
-                f"download. {_ways(repo)}"
+                f"download. {ways_to_provide(repo)}"
             )
         fetch = http_fetch
     url = repo.url(path)
@@ -168,7 +169,7 @@ def read_upstream(
     except Exception as err:  # network errors, HTTP errors, size limit
         reason = str(err).splitlines()[0] if str(err) else type(err).__name__
         raise UpstreamUnavailableError(
-            f"could not download {url} ({reason}). {_ways(repo)}"
+            f"could not download {url} ({reason}). {ways_to_provide(repo)}"
         ) from None
     result = _text(data, f"download:{url}")
     cached.parent.mkdir(parents=True, exist_ok=True)
