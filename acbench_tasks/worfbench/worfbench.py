@@ -303,6 +303,9 @@ def score_workflow(prediction: Any, gold_text: str, embedder: SentenceEmbedder) 
 #: between the record's system turn and its query.
 EXAMPLES_FILE = "acbench/prompts/eval_prompt.py"
 EXAMPLES_NAME = "two_shot_example"
+#: SHA-256 of that file at the pinned commit: a user's copy (or a cache) that differs still runs,
+#: but the results say it is not the paper's prompt.
+EXAMPLES_SHA256 = "47f7120960b7914abc8df0c2fd10f2fce70d619afb7644e3d56e219d805dfc31"
 #: This project's worked examples, in the same shape: used with sample data and ``protocol: clean``.
 PROJECT_EXAMPLES_FILE = Path(__file__).parent / "fewshot.json"
 _EXAMPLE_ROLES = ("user", "assistant")
@@ -317,10 +320,13 @@ class WorkedExamples:
     """The worked examples of every subset (chat turns) and where they were read."""
 
     turns: Mapping[str, tuple[Message, ...]]
-    #: For the results metadata: ``origin`` (``pprp/ACBench`` or ``this project``), ``file``,
-    #: ``read_from`` and, for ACBench's, ``commit`` and ``sha256``.
-    provenance: Mapping[str, str]
+    #: For the results metadata: ``origin`` (``pprp/ACBench`` or ``this project``), ``file``
+    #: and, for ACBench's, ``commit``, ``read_from``, ``sha256``, ``matches_pinned_commit``.
+    provenance: Mapping[str, Any]
+    #: Read from ACBench's module (pinned commit, cache or a user's copy).
     from_acbench: bool
+    #: Byte for byte the file at the pinned commit (:data:`EXAMPLES_SHA256`).
+    as_in_paper: bool
 
     def for_subset(self, subset: str) -> tuple[Message, ...]:
         """The turns of ``subset``; ACBench's file must have them, ours may not (extra subsets)."""
@@ -386,6 +392,15 @@ def acbench_examples(metadata: Mapping[str, Any] | None = None) -> WorkedExample
             f"WorfBench's worked examples: {err}; expected ACBench's {EXAMPLES_FILE} at "
             f"{ACBENCH_REPO.describe()}. {ways_to_provide(ACBENCH_REPO)}{_CLEAN_HINT}"
         ) from None
+    pinned = source.sha256 == EXAMPLES_SHA256
+    if not pinned:
+        logger.warning(
+            "WorfBench: %s differs from ACBench's file at %s (SHA-256 %s); results are marked "
+            "not comparable with the paper",
+            source.origin,
+            ACBENCH_REPO.describe(),
+            source.sha256,
+        )
     return WorkedExamples(
         table,
         {
@@ -394,8 +409,10 @@ def acbench_examples(metadata: Mapping[str, Any] | None = None) -> WorkedExample
             "file": f"{EXAMPLES_FILE}:{EXAMPLES_NAME}",
             "read_from": source.origin,
             "sha256": source.sha256,
+            "matches_pinned_commit": pinned,
         },
         from_acbench=True,
+        as_in_paper=pinned,
     )
 
 
@@ -405,7 +422,7 @@ def project_examples() -> WorkedExamples:
     with open(PROJECT_EXAMPLES_FILE, encoding="utf-8") as handle:
         table = check_examples(json.load(handle), str(PROJECT_EXAMPLES_FILE))
     provenance = {"origin": "this project", "file": "acbench_tasks/worfbench/fewshot.json"}
-    return WorkedExamples(table, provenance, from_acbench=False)
+    return WorkedExamples(table, provenance, from_acbench=False, as_in_paper=False)
 
 
 def uses_acbench_examples(metadata: Mapping[str, Any]) -> bool:
@@ -530,7 +547,7 @@ class WorfBenchTask(ChatTask):
             data_source=source.describe(),
             data_source_kind=source.kind,
             # Settled once the embedder is known (see ``embedder``).
-            comparable_with_paper=self.examples.from_acbench
+            comparable_with_paper=self.examples.as_in_paper
             and source.kind != "sample"
             and str(options.get("scoring_mode", "exact")) == "exact",
         )
