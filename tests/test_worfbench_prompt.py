@@ -67,6 +67,19 @@ EXPECTED_MESSAGES = [
     },
 ]
 
+# What ACBench's runner fed vLLM for those messages (VllmOfflineModel._prepare_prompt), by hand.
+EXPECTED_PROMPT = (
+    "system: You plan workflows.\nAnswer with Node: and Edge:.\n"
+    "user: Here are two examples. You need to strictly follow the format provided in the "
+    "examples.\nFixture problem one:\n\n  list the hidden files\t(tab kept)  \n"
+    "assistant: Node:\n1: execute bash code to list hidden files\n2: take answer action\n"
+    "Edge: (START,1) (1,2) (2,END)\n"
+    'user: Fixture problem two: the user’s "home" folder size.\n'
+    "assistant: Node:\n1: execute bash code to measure the home folder\n"
+    "2: take answer action\nEdge: (START,1) (1,2) (2,END)\n"
+    "user: Now it's your turn.\nNow, a fixture problem:\n\ncount the lines of a.txt "
+)
+
 
 @pytest.fixture
 def data_dir(tmp_path: Path) -> Path:
@@ -141,7 +154,7 @@ def test_task_prompt_and_provenance_from_the_pinned_download(data_dir, fetched, 
     lm_task = task({"data_dir": str(data_dir)})
     (doc,) = lm_task.test_docs()
     assert lm_task.doc_to_messages(doc) == EXPECTED_MESSAGES
-    assert lm_task.doc_to_text(doc) == "\n\n".join(m["content"] for m in EXPECTED_MESSAGES) + "\n"
+    assert lm_task.doc_to_text(doc) == EXPECTED_PROMPT
     metadata = lm_task.config.metadata
     assert metadata["protocol"] == "acbench"
     assert metadata["worked_examples"] == {
@@ -158,6 +171,40 @@ def test_task_prompt_and_provenance_from_the_pinned_download(data_dir, fetched, 
     again = task({"data_dir": str(data_dir)})  # now from the cache, no second download
     assert again.config.metadata["worked_examples"]["read_from"].startswith("cache:")
     assert fetched == [PINNED_URL]
+
+
+def test_rendering_acbench_role_lines_or_an_opted_in_chat_template(data_dir, fetched, monkeypatch):
+    monkeypatch.setattr(wb, "EXAMPLES_SHA256", hashlib.sha256(FIXTURE.read_bytes()).hexdigest())
+    lm_task = task({"data_dir": str(data_dir)})
+    (doc,) = lm_task.test_docs()
+    assert lm_task.fewshot_context(doc, 0) == EXPECTED_PROMPT
+    metadata = lm_task.config.metadata
+    assert metadata["prompt_rendering"] == "acbench_role_lines"
+    assert metadata["comparable_with_paper"] is True
+    seen = []
+
+    def template(messages, add_generation_prompt=True):
+        seen.append(messages)
+        return "<template>"
+
+    context = lm_task.fewshot_context(doc, 0, apply_chat_template=True, chat_template=template)
+    assert context == "<template>" and seen == [EXPECTED_MESSAGES]
+    assert metadata["prompt_rendering"] == "chat_template"
+    assert metadata["comparable_with_paper"] is False
+    clean = task({"data_dir": str(data_dir), "protocol": "clean"})
+    (doc,) = clean.test_docs()
+    transcript = clean.fewshot_context(doc, 0)
+    assert transcript == "\n\n".join(m["content"] for m in clean.doc_to_messages(doc)) + "\n"
+    assert clean.config.metadata["prompt_rendering"] == "transcript"
+
+
+def test_a_system_instruction_is_not_acbenchs_prompt(data_dir, fetched, monkeypatch):
+    monkeypatch.setattr(wb, "EXAMPLES_SHA256", hashlib.sha256(FIXTURE.read_bytes()).hexdigest())
+    lm_task = task({"data_dir": str(data_dir)})
+    (doc,) = lm_task.test_docs()
+    prompt = lm_task.fewshot_context(doc, 0, system_instruction="Be brief.")
+    assert prompt == "system: Be brief.\n\n" + EXPECTED_PROMPT.removeprefix("system: ")
+    assert lm_task.config.metadata["comparable_with_paper"] is False
 
 
 def test_a_file_that_differs_from_the_pinned_commit_runs_but_is_not_comparable(data_dir, fetched):

@@ -39,7 +39,7 @@ import itertools
 import json
 import logging
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -519,6 +519,13 @@ def build_messages(doc: Mapping[str, str], examples: Sequence[Message]) -> list[
     ]
 
 
+def acbench_prompt(messages: Sequence[Message]) -> str:
+    """The text ACBench's runner generated from (``VllmOfflineModel._prepare_prompt``, vLLM
+    ``generate`` on a plain string): one ``role: content`` line per turn joined by newlines, no
+    chat template, nothing after the query."""
+    return "\n".join(f"{m['role']}: {m['content']}" for m in messages)
+
+
 class WorfBenchTask(ChatTask):
     """One WorfBench subset as an lm-eval task.
 
@@ -528,8 +535,11 @@ class WorfBenchTask(ChatTask):
     mpnet when available, else offline MiniLM), ``scoring_mode`` (``exact`` | ``fast``), plus
     the data-source keys ``data_source`` and ``data_dir``. Written back into the task's metadata
     (``configs`` in the results file): ``protocol``, ``worked_examples`` (their origin),
-    ``data_source``, ``scoring`` and ``comparable_with_paper``.
+    ``data_source``, ``prompt_rendering`` (``acbench_role_lines``, ``transcript`` or
+    ``chat_template``), ``scoring`` and ``comparable_with_paper``.
     """
+
+    protocol: str = "acbench"
 
     def download(self, dataset_kwargs: dict[str, Any] | None = None, **kwargs: Any) -> None:
         """Load the records, then the worked examples: any problem stops the run here, before
@@ -540,13 +550,13 @@ class WorfBenchTask(ChatTask):
         self.examples = worked_examples(options)
         self.subset_examples = self.examples.for_subset(subset)
         source = resolve_source(DATA, options)
-        protocol = task_protocol(options)
+        protocol = self.protocol = task_protocol(options)
         self.record(
             protocol=protocol,
             worked_examples=dict(self.examples.provenance),
             data_source=source.describe(),
             data_source_kind=source.kind,
-            # Settled once the embedder is known (see ``embedder``).
+            # Set to false later by a chat template, a system instruction or another embedder.
             comparable_with_paper=self.examples.as_in_paper
             and source.kind != "sample"
             and str(options.get("scoring_mode", "exact")) == "exact",
@@ -554,6 +564,42 @@ class WorfBenchTask(ChatTask):
 
     def doc_to_messages(self, doc: dict) -> list[Message]:
         return build_messages(doc, self.subset_examples)
+
+    def plain_prompt(self, messages: Sequence[Message]) -> str:
+        if self.protocol == "acbench":
+            return acbench_prompt(messages)
+        return super().plain_prompt(messages)
+
+    def fewshot_context(
+        self,
+        doc: dict,
+        num_fewshot: int,
+        system_instruction: str | None = None,
+        apply_chat_template: bool = False,
+        fewshot_as_multiturn: bool = False,
+        chat_template: Callable[..., Any] | None = None,
+        gen_prefix: str | None = None,
+    ) -> Any:
+        """As :class:`ChatTask`; records how the prompt was rendered. ACBench's runs used its
+        ``role: content`` lines (no ``--apply_chat_template``, no ``--system_instruction``)."""
+        templated = bool(apply_chat_template and chat_template is not None)
+        if templated:
+            rendering = "chat_template"
+        else:
+            rendering = "acbench_role_lines" if self.protocol == "acbench" else "transcript"
+        if self.config.metadata.get("prompt_rendering") != rendering:
+            self.record(prompt_rendering=rendering)
+            if templated or system_instruction:
+                self.record(comparable_with_paper=False)
+        return super().fewshot_context(
+            doc,
+            num_fewshot,
+            system_instruction,
+            apply_chat_template,
+            fewshot_as_multiturn,
+            chat_template,
+            gen_prefix,
+        )
 
     def doc_to_target(self, doc: dict, doc_to_target: Any = None) -> str:
         return doc["gold"]
