@@ -7,6 +7,14 @@ The model reads a task and its action list and answers with a workflow graph::
     2: <subtask>
     Edge: (START,1) (1,2) (2,END)
 
+The prompt is the one ACBench's ``node_eval.build_message`` built (``protocol: acbench``, the
+default): the record's system turn, the subset's worked examples, the record's user turn after
+``"Now it's your turn.\\n"``; the examples are ``two_shot_example`` of pprp/ACBench's
+``acbench/prompts/eval_prompt.py`` at the pinned commit, read at run time
+(:mod:`acbench_tasks.common.upstream`) and parsed, never imported. Without a chat template the
+messages are flattened as ACBench's runner did (``role: content`` lines). Sample data and
+``protocol: clean`` use this project's ``fewshot.json`` instead (offline).
+
 Scoring reproduces ACBench's evaluator by default (``scoring_mode: exact``):
 
 * node F1 — predicted nodes are matched to each gold topological order by sentence-embedding
