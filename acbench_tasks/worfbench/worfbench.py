@@ -47,7 +47,7 @@ import itertools
 import json
 import logging
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -578,36 +578,19 @@ class WorfBenchTask(ChatTask):
             return acbench_prompt(messages)
         return super().plain_prompt(messages)
 
-    def fewshot_context(
-        self,
-        doc: dict,
-        num_fewshot: int,
-        system_instruction: str | None = None,
-        apply_chat_template: bool = False,
-        fewshot_as_multiturn: bool = False,
-        chat_template: Callable[..., Any] | None = None,
-        gen_prefix: str | None = None,
-    ) -> Any:
+    def fewshot_context(self, doc: dict, num_fewshot: int, **options: Any) -> Any:
         """As :class:`ChatTask`; records how the prompt was rendered. ACBench's runs used its
         ``role: content`` lines (no ``--apply_chat_template``, no ``--system_instruction``)."""
-        templated = bool(apply_chat_template and chat_template is not None)
+        templated = bool(options.get("apply_chat_template") and options.get("chat_template"))
         if templated:
             rendering = "chat_template"
         else:
             rendering = "acbench_role_lines" if self.protocol == "acbench" else "transcript"
         if self.config.metadata.get("prompt_rendering") != rendering:
             self.record(prompt_rendering=rendering)
-            if templated or system_instruction:
+            if templated or options.get("system_instruction"):
                 self.record(comparable_with_paper=False)
-        return super().fewshot_context(
-            doc,
-            num_fewshot,
-            system_instruction,
-            apply_chat_template,
-            fewshot_as_multiturn,
-            chat_template,
-            gen_prefix,
-        )
+        return super().fewshot_context(doc, num_fewshot, **options)
 
     def doc_to_target(self, doc: dict, doc_to_target: Any = None) -> str:
         return doc["gold"]
