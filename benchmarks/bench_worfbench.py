@@ -5,7 +5,8 @@ mode (embeddings cached per distinct string), and puts both next to SmolLM2's ge
 for the same prompts. Target: scoring ≤ 2% of generation time.
 
 Golds come from the bundled samples, or from a local copy of the upstream data:
-``WORFBENCH_BENCH_DATA_DIR=/path/to/WorFBench_test python -m benchmarks worfbench``.
+``WORFBENCH_BENCH_DATA_DIR=/path/to/WorFBench_test python -m benchmarks worfbench`` (its prompts
+then carry ACBench's worked examples: network access or ``ACBENCH_ACBENCH_REPO=<checkout>``).
 """
 
 from __future__ import annotations
@@ -15,16 +16,27 @@ import random
 import time
 
 from acbench_tasks.common.embeddings import SentenceEmbedder
-from acbench_tasks.worfbench.worfbench import SUBSETS, build_messages, load_records, score_workflow
+from acbench_tasks.worfbench.worfbench import (
+    SUBSETS,
+    build_messages,
+    load_records,
+    score_workflow,
+    worked_examples,
+)
 
 N_RECORDS = 500
 N_GENERATIONS = 3
 MAX_NEW_TOKENS = 256
 
 
-def gold_records() -> list[dict]:
+def bench_metadata() -> dict:
+    """The upstream data (and ACBench's worked examples) when a local copy is named."""
     data_dir = os.environ.get("WORFBENCH_BENCH_DATA_DIR")
-    metadata = {"data_dir": data_dir} if data_dir else {"data_source": "sample"}
+    return {"data_dir": data_dir} if data_dir else {"data_source": "sample"}
+
+
+def gold_records() -> list[dict]:
+    metadata = bench_metadata()
     docs = []
     for subset in SUBSETS:
         try:
@@ -68,11 +80,11 @@ def time_generation(docs: list[dict]) -> float:
     path = resolve_model("acbench:smollm2")
     tokenizer = AutoTokenizer.from_pretrained(path)
     model = AutoModelForCausalLM.from_pretrained(path)
+    examples = worked_examples(bench_metadata())  # ACBench's need network or $ACBENCH_ACBENCH_REPO
     start = time.perf_counter()
     for doc in docs:
-        prompt = tokenizer.apply_chat_template(
-            build_messages(doc), tokenize=False, add_generation_prompt=True
-        )
+        messages = build_messages(doc, examples.for_subset(doc["subset"]))
+        prompt = tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
         inputs = tokenizer(prompt, return_tensors="pt")
         model.generate(
             **inputs,

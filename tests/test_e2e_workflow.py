@@ -76,7 +76,14 @@ def test_literal_lm_eval_command_plain_prompt(tmp_path, smollm2_path):
     check_workflow_results(tmp_path, 2)
     (sample, _) = samples_file(tmp_path, "acbench_workflow_os")
     prompt = sample["arguments"]["gen_args_0"]["arg_0"]
-    assert "<|im_start|>" not in prompt and prompt.endswith("\n")
+    # ACBench's rendering: one "role: content" line per turn, no chat template; the sample data
+    # carries this project's worked examples, so the run is not comparable with the paper.
+    assert "<|im_start|>" not in prompt and prompt.startswith("system: ")
+    assert "\nuser: Now it's your turn.\n" in prompt and not prompt.endswith("\n")
+    metadata = results_file(tmp_path)["configs"]["acbench_workflow_os"]["metadata"]
+    assert metadata["prompt_rendering"] == "acbench_role_lines"
+    assert metadata["worked_examples"]["origin"] == "this project"
+    assert metadata["comparable_with_paper"] is False
 
 
 def test_literal_lm_eval_command_with_chat_template(tmp_path, smollm2_path):

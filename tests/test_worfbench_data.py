@@ -14,10 +14,10 @@ from acbench_tasks.worfbench.worfbench import (
     SUBSETS,
     TURN_PREFIX,
     build_messages,
-    fewshot_examples,
     load_dataset,
     load_records,
     parse_workflow,
+    project_examples,
 )
 
 SAMPLE = {"data_source": "sample"}
@@ -55,17 +55,17 @@ def test_samples_cover_every_subset(subset):
         assert gold is not None and len(gold.nodes) >= 3
 
 
-def test_fewshot_has_two_examples_per_subset_with_valid_graphs():
-    examples = fewshot_examples()
-    assert set(examples) == set(SUBSETS)
-    for subset, pair in examples.items():
-        assert len(pair) == 2, subset
-        assert all(parse_workflow(e["assistant"]).nodes for e in pair)
+def test_project_examples_have_two_examples_per_subset_with_valid_graphs():
+    examples = project_examples()
+    assert set(examples.turns) == set(SUBSETS) and not examples.from_acbench
+    for subset, turns in examples.turns.items():
+        assert [t["role"] for t in turns] == ["user", "assistant"] * 2, subset
+        assert all(parse_workflow(t["content"]).nodes for t in turns[1::2])
 
 
 def test_messages_system_two_shots_then_query():
     doc = load_records("os", SAMPLE)[0]
-    messages = build_messages(doc)
+    messages = build_messages(doc, project_examples().for_subset("os"))
     assert [m["role"] for m in messages] == [
         "system",
         "user",

@@ -7,10 +7,11 @@ environment modules (PDDL predicate phrasings, the Jericho goals and first obser
 from the GitHub repository hkust-nlp/AgentBoard at the pinned commit :data:`AGENTBOARD_COMMIT`:
 its source archive is downloaded once (about 12 MB) and the needed folders extracted into
 ``<cache>/upstream/AgentBoard-<commit>/``. ACBench's hand-written chat wrappers (its edited
-``prompt_template.py``) are one file of pprp/ACBench at :data:`ACBENCH_COMMIT`.
+``prompt_template.py``) are one file of pprp/ACBench at the commit of
+:data:`acbench_tasks.common.upstream.ACBENCH_REPO`.
 
 Python modules are never imported or executed: module-level tables are read with
-:func:`ast.literal_eval`.
+:func:`acbench_tasks.common.upstream.literal_assignment`.
 
 Local copies (task metadata or environment variables, no download):
 
@@ -27,7 +28,6 @@ bytes``, for every upstream text; tests replace it with :func:`use_fetcher`).
 
 from __future__ import annotations
 
-import ast
 import functools
 import json
 import os
@@ -50,16 +50,16 @@ from acbench_tasks.common.archives import (
     safe_extract,
 )
 from acbench_tasks.common.upstream import (
+    ACBENCH_REPO,
     Fetcher,
     UpstreamUnavailableError,
     download,
+    literal_assignment,
     set_fetcher,
 )
 
 AGENTBOARD_REPO = "hkust-nlp/AgentBoard"
 AGENTBOARD_COMMIT = "bb7255e2daf1989069a186dad9e53f70680961db"
-ACBENCH_REPO = "pprp/ACBench"
-ACBENCH_COMMIT = "da7110e7a66c1cbc5044f03b023e606bc5457606"
 ACBENCH_TEMPLATES = "thirdpartys/AgentBoard/agentboard/prompts/prompt_template.py"
 PROMPTS = "agentboard/prompts"
 PDDL = "agentboard/environment/pddl_env/pddlgym/pddl"
@@ -68,8 +68,8 @@ KEPT = (PROMPTS, "agentboard/environment", "agentboard/utils")
 VANILLA_KEYS = ("instruction", "examples", "system_msg")
 
 
-class UpstreamError(UpstreamUnavailableError):
-    """An upstream text could not be had; the message says how to provide it."""
+#: An upstream text could not be had; the message says how to provide it (the shared class).
+UpstreamError = UpstreamUnavailableError
 
 
 @contextmanager
@@ -196,26 +196,6 @@ def module_table(relative: str, name: str, metadata: Mapping[str, Any] | None = 
     return literal_assignment(path, name)
 
 
-def literal_assignment(path: Path, name: str) -> Any:
-    """``ast.literal_eval`` of the last module-level ``name = <literal>`` in ``path``."""
-    try:
-        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
-    except (OSError, SyntaxError, UnicodeDecodeError) as err:
-        raise UpstreamError(f"cannot read {path}: {err}") from None
-    value = None
-    for node in tree.body:
-        if isinstance(node, ast.Assign) and any(
-            isinstance(t, ast.Name) and t.id == name for t in node.targets
-        ):
-            value = node.value
-    if value is None:
-        raise UpstreamError(f"{path} has no module-level {name} = ...")
-    try:
-        return ast.literal_eval(value)
-    except ValueError as err:
-        raise UpstreamError(f"{path}: {name} is not a literal ({err})") from None
-
-
 # ---------------------------------------------------------------------------- ACBench
 def acbench_chat_templates(metadata: Mapping[str, Any] | None = None) -> dict[str, str]:
     """ACBench's hand-written chat wrappers: ``prompt_templates`` of its ``prompt_template.py``
@@ -225,17 +205,17 @@ def acbench_chat_templates(metadata: Mapping[str, Any] | None = None) -> dict[st
     if metadata.get("chat_templates_file"):
         path = Path(str(metadata["chat_templates_file"])).expanduser()
     else:
-        path = cache_dir() / "upstream" / f"ACBench-{ACBENCH_COMMIT}" / ACBENCH_TEMPLATES
+        path = cache_dir() / "upstream" / f"ACBench-{ACBENCH_REPO.commit}" / ACBENCH_TEMPLATES
         if not path.is_file():
             url = (
-                f"https://raw.githubusercontent.com/{ACBENCH_REPO}/{ACBENCH_COMMIT}/"
+                f"https://raw.githubusercontent.com/{ACBENCH_REPO.github}/{ACBENCH_REPO.commit}/"
                 f"{ACBENCH_TEMPLATES}"
             )
             payload = _download(
                 url,
                 "ACBench's chat wrappers (prompt_template.py)",
                 ways=f"Without network, give a local copy of {ACBENCH_TEMPLATES} from "
-                f"{ACBENCH_REPO}@{ACBENCH_COMMIT[:7]}: --metadata "
+                f"{ACBENCH_REPO.github}@{ACBENCH_REPO.commit[:7]}: --metadata "
                 '\'{"chat_templates_file": "/path/to/prompt_template.py"}\'.',
             )
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -272,9 +252,15 @@ def provenance(metadata: Mapping[str, Any] | None = None) -> dict[str, Any]:
         path = Path(str(metadata["chat_templates_file"])).expanduser()
         records.append(Provenance("local", str(path.parent), None, (path.name,)))
     else:
-        info["chat_templates_revision"] = f"{ACBENCH_REPO}@{ACBENCH_COMMIT}"
+        info["chat_templates_revision"] = f"{ACBENCH_REPO.github}@{ACBENCH_REPO.commit}"
         records.append(
-            Provenance("github", ACBENCH_REPO, ACBENCH_COMMIT, (ACBENCH_TEMPLATES,), pinned=True)
+            Provenance(
+                "github",
+                ACBENCH_REPO.github,
+                ACBENCH_REPO.commit,
+                (ACBENCH_TEMPLATES,),
+                pinned=True,
+            )
         )
     info.update(provenance_fields(upstream=records))
     return info

@@ -159,8 +159,13 @@ class ChatTask(ConfigurableTask):
     def doc_to_messages(self, doc: dict) -> list[Message]:
         raise NotImplementedError
 
+    def plain_prompt(self, messages: Sequence[Message]) -> str:
+        """The prompt without a chat template (override where the benchmark flattened its
+        messages its own way)."""
+        return render_transcript(messages)
+
     def doc_to_text(self, doc: dict, doc_to_text: Any = None) -> str:
-        return render_transcript(self.doc_to_messages(doc))
+        return self.plain_prompt(self.doc_to_messages(doc))
 
     def fewshot_context(
         self,
@@ -182,4 +187,4 @@ class ChatTask(ConfigurableTask):
         messages = with_system_instruction(self.doc_to_messages(doc), system_instruction)
         if apply_chat_template and chat_template is not None:
             return chat_template(messages, add_generation_prompt=True)
-        return render_transcript(messages)
+        return self.plain_prompt(messages)

@@ -14,11 +14,15 @@ commit and path (:class:`PinnedRepo`); :func:`read_upstream` finds it, first tha
 What was read is described by :class:`UpstreamText` (origin, SHA-256 and a
 :class:`~acbench_core.data_sources.Provenance` record: ``github`` at the pinned commit, or
 ``local`` for a user's checkout with the commit it is at, where ``.git`` says) so that tasks can
-record it in their results.
+record it in their results. Upstream Python modules are never imported or run: their tables are
+read with :func:`literal_assignment` (``ast.literal_eval`` of a module-level assignment).
+
+Repositories read by more than one task are declared here once (:data:`ACBENCH_REPO`).
 """
 
 from __future__ import annotations
 
+import ast
 import dataclasses
 import hashlib
 import os
@@ -39,7 +43,8 @@ Fetcher = Callable[[str], bytes]
 
 
 class UpstreamUnavailableError(DataSourceError):
-    """An upstream file could not be read; the message lists the ways to provide it."""
+    """An upstream file could not be read or is not in the expected form; the message says
+    which file and, where it is missing, the ways to provide it."""
 
 
 @dataclass(frozen=True)
@@ -59,6 +64,14 @@ class PinnedRepo:
 
     def describe(self) -> str:
         return f"github:{self.github}@{self.commit}"
+
+
+#: ACBench's own repository at the commit of the paper's runs (its scripts, prompts, tables).
+ACBENCH_REPO = PinnedRepo(
+    github="pprp/ACBench",
+    commit="da7110e7a66c1cbc5044f03b023e606bc5457606",
+    copy_key="acbench_repo",
+)
 
 
 @dataclass(frozen=True)
@@ -130,7 +143,8 @@ def _decode(data: bytes, where: str) -> str:
         raise UpstreamUnavailableError(f"{where} is not UTF-8 text ({err})") from None
 
 
-def _ways(repo: PinnedRepo) -> str:
+def ways_to_provide(repo: PinnedRepo) -> str:
+    """One sentence naming the ways to provide ``repo``'s files (for error messages)."""
     return (
         "Use one of: (1) network access to raw.githubusercontent.com (not in offline mode: "
         "HF_HUB_OFFLINE / ACBENCH_OFFLINE unset); (2) a local checkout: git clone "
@@ -163,10 +177,10 @@ def read_upstream(
     if (fetcher or _fetcher) is None and offline():
         raise UpstreamUnavailableError(
             f"{path} of {repo.describe()} is not cached and offline mode forbids the "
-            f"download. {_ways(repo)}"
+            f"download. {ways_to_provide(repo)}"
         )
     url = repo.url(path)
-    data = download(url, _ways(repo), fetcher)
+    data = download(url, ways_to_provide(repo), fetcher)
     result = _pinned(repo, path, _text(data, f"download:{url}"))
     cached.parent.mkdir(parents=True, exist_ok=True)
     partial = cached.with_name(cached.name + f".{os.getpid()}.part")
@@ -182,3 +196,35 @@ def _pinned(repo: PinnedRepo, path: str, text: UpstreamText) -> UpstreamText:
 
 def _text(data: bytes, origin: str) -> UpstreamText:
     return UpstreamText(_decode(data, origin), origin, hashlib.sha256(data).hexdigest())
+
+
+def literal_assignment(source: UpstreamText | Path, name: str) -> Any:
+    """``ast.literal_eval`` of the last module-level ``name = <literal>`` of a Python file.
+
+    ``source`` is a text read by :func:`read_upstream` or a file path. The module is parsed,
+    never imported or executed; errors name the file.
+    """
+    if isinstance(source, UpstreamText):
+        where, text = source.origin, source.text
+    else:
+        where = str(source)
+        try:
+            text = Path(source).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as err:
+            raise UpstreamUnavailableError(f"cannot read {where}: {err}") from None
+    try:
+        tree = ast.parse(text, filename=where)
+    except (SyntaxError, ValueError, RecursionError, MemoryError) as err:
+        raise UpstreamUnavailableError(f"cannot parse {where}: {err}") from None
+    value = None
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and any(
+            isinstance(t, ast.Name) and t.id == name for t in node.targets
+        ):
+            value = node.value
+    if value is None:
+        raise UpstreamUnavailableError(f"{where} has no module-level {name} = ...")
+    try:
+        return ast.literal_eval(value)
+    except (ValueError, TypeError, SyntaxError, RecursionError, MemoryError) as err:
+        raise UpstreamUnavailableError(f"{where}: {name} is not a literal ({err})") from None

@@ -42,7 +42,6 @@ the data-source keys; ``--gen_kwargs max_gen_toks=N`` (acbench: lower only).
 
 from __future__ import annotations
 
-import ast
 import bisect
 import dataclasses
 import functools
@@ -73,7 +72,13 @@ from acbench_tasks.common.long_context import (
 from acbench_tasks.common.metrics import register_mean_metrics
 from acbench_tasks.common.prompt_task import SinglePromptTask
 from acbench_tasks.common.records import convert_records, read_jsonl
-from acbench_tasks.common.upstream import PinnedRepo, UpstreamText, read_upstream
+from acbench_tasks.common.upstream import (
+    ACBENCH_REPO,
+    PinnedRepo,
+    UpstreamText,
+    literal_assignment,
+    read_upstream,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -99,11 +104,6 @@ LONGGENBENCH_REPO = PinnedRepo(
     github="Dominic789654/LongGenBench",
     commit="98458646ced747ca81a2d3023213a00a70cd7694",
     copy_key="longgenbench_repo",
-)
-ACBENCH_REPO = PinnedRepo(
-    github="pprp/ACBench",
-    commit="da7110e7a66c1cbc5044f03b023e606bc5457606",
-    copy_key="acbench_repo",
 )
 GSM8K_PROMPT_FILE = "data/LongGenBench_GSM8K_prompt/LongGenBench_prompt.txt"
 MMLU_PROMPT_FILE = "data/LongGenBench_MMLU_prompt/LongGenBench_prompt.json"
@@ -166,17 +166,9 @@ def system_prompts(
     source = read_upstream(ACBENCH_REPO, SYSTEM_PROMPT_FILE, metadata)
     if read_from is not None and source.provenance is not None:
         read_from.append(source.provenance)
-    try:
-        tree = ast.parse(source.text)
-        for node in tree.body:
-            if isinstance(node, ast.Assign) and any(
-                getattr(target, "id", None) == "model2prompt" for target in node.targets
-            ):
-                table = ast.literal_eval(node.value)
-                if all(isinstance(table.get(b), str) for b in BENCHMARKS):
-                    return {b: table[b] for b in BENCHMARKS}, source.origin
-    except (SyntaxError, ValueError) as err:
-        raise DataSourceError(f"{source.origin}: cannot read model2prompt ({err})") from None
+    table = literal_assignment(source, "model2prompt")
+    if isinstance(table, dict) and all(isinstance(table.get(b), str) for b in BENCHMARKS):
+        return {b: table[b] for b in BENCHMARKS}, source.origin
     raise DataSourceError(f"{source.origin}: no model2prompt with gsm8k and mmlu prompts")
 
 

@@ -7,6 +7,14 @@ The model reads a task and its action list and answers with a workflow graph::
     2: <subtask>
     Edge: (START,1) (1,2) (2,END)
 
+The prompt is the one ACBench's ``node_eval.build_message`` built (``protocol: acbench``, the
+default): the record's system turn, the subset's worked examples, the record's user turn after
+``"Now it's your turn.\\n"``; the examples are ``two_shot_example`` of pprp/ACBench's
+``acbench/prompts/eval_prompt.py`` at the pinned commit, read at run time
+(:mod:`acbench_tasks.common.upstream`) and parsed, never imported. Without a chat template the
+messages are flattened as ACBench's runner did (``role: content`` lines). Sample data and
+``protocol: clean`` use this project's ``fewshot.json`` instead (offline).
+
 Scoring reproduces ACBench's evaluator by default (``scoring_mode: exact``):
 
 * node F1 — predicted nodes are matched to each gold topological order by sentence-embedding
@@ -56,7 +64,12 @@ from acbench_core.data_sources import (
     resolve_source,
 )
 from acbench_tasks.common.chat import ChatTask, Message
-from acbench_tasks.common.embeddings import SentenceEmbedder, cosine_similarity, task_embedder
+from acbench_tasks.common.embeddings import (
+    UPSTREAM_EMBEDDING_MODEL,
+    SentenceEmbedder,
+    cosine_similarity,
+    task_embedder,
+)
 from acbench_tasks.common.guard import INT_MAX_DIGITS, SCORING_ERROR
 from acbench_tasks.common.matching import (
     PRF,
@@ -66,7 +79,15 @@ from acbench_tasks.common.matching import (
     precision_recall_f1,
 )
 from acbench_tasks.common.metrics import register_mean_metrics
+from acbench_tasks.common.protocol import task_protocol
 from acbench_tasks.common.records import convert_records
+from acbench_tasks.common.upstream import (
+    ACBENCH_REPO,
+    UpstreamUnavailableError,
+    literal_assignment,
+    read_upstream,
+    ways_to_provide,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -289,14 +310,147 @@ def score_workflow(prediction: Any, gold_text: str, embedder: SentenceEmbedder) 
     )
 
 
-# ----------------------------------------------------------------------------- data
+# ----------------------------------------------------------------------------- worked examples
+#: ACBench's worked examples: ``two_shot_example`` in this module of pprp/ACBench, a dict of
+#: subset -> chat turns (user, assistant, user, assistant) that ``node_eval.build_message`` puts
+#: between the record's system turn and its query.
+EXAMPLES_FILE = "acbench/prompts/eval_prompt.py"
+EXAMPLES_NAME = "two_shot_example"
+#: SHA-256 of that file at the pinned commit: a user's copy (or a cache) that differs still runs,
+#: but the results say it is not the paper's prompt.
+EXAMPLES_SHA256 = "47f7120960b7914abc8df0c2fd10f2fce70d619afb7644e3d56e219d805dfc31"
+#: This project's worked examples, in the same shape: used with sample data and ``protocol: clean``.
+PROJECT_EXAMPLES_FILE = Path(__file__).parent / "fewshot.json"
+_EXAMPLE_ROLES = ("user", "assistant")
+_CLEAN_HINT = (
+    " (Or run this project's examples, not comparable with the paper: "
+    '--metadata \'{"protocol": "clean"}\'.)'
+)
+
+
+@dataclass(frozen=True)
+class WorkedExamples:
+    """The worked examples of every subset (chat turns) and where they were read."""
+
+    turns: Mapping[str, tuple[Message, ...]]
+    #: For the results metadata: ``origin`` (``pprp/ACBench`` or ``this project``), ``file``
+    #: and, for ACBench's, ``commit``, ``read_from``, ``sha256``, ``matches_pinned_commit``.
+    provenance: Mapping[str, Any]
+    #: Read from ACBench's module (pinned commit, cache or a user's copy).
+    from_acbench: bool
+    #: Byte for byte the file at the pinned commit (:data:`EXAMPLES_SHA256`).
+    as_in_paper: bool
+
+    def for_subset(self, subset: str) -> tuple[Message, ...]:
+        """The turns of ``subset``; ACBench's file must have them, ours may not (extra subsets)."""
+        if subset in self.turns:
+            return self.turns[subset]
+        if not self.from_acbench:
+            return ()
+        raise UpstreamUnavailableError(
+            f"{self.provenance['read_from']}: {EXAMPLES_NAME} has no entry for WorfBench "
+            f"subset {subset!r} (it has: {', '.join(sorted(self.turns))}); ACBench's prompts "
+            'exist for the seven subsets it ran; --metadata \'{"protocol": "clean"}\' runs '
+            "this subset without worked examples."
+        )
+
+
+def check_examples(value: Any, where: str) -> dict[str, tuple[Message, ...]]:
+    """Validate a ``two_shot_example``-shaped table: subset -> user/assistant turn pairs.
+
+    Raises :class:`UpstreamUnavailableError` naming ``where`` and the first problem.
+    """
+    if not isinstance(value, dict) or not value:
+        raise UpstreamUnavailableError(
+            f"{where}: {EXAMPLES_NAME} is not a non-empty dict of subset -> chat turns"
+        )
+    table: dict[str, tuple[Message, ...]] = {}
+    for subset, turns in value.items():
+        if not isinstance(turns, list) or not turns or len(turns) % 2:
+            raise UpstreamUnavailableError(
+                f"{where}: {EXAMPLES_NAME}[{subset!r}] is not a list of user/assistant turn pairs"
+            )
+        messages = []
+        for index, turn in enumerate(turns):
+            role = _EXAMPLE_ROLES[index % 2]
+            if (
+                not isinstance(turn, dict)
+                or turn.get("role") != role
+                or not isinstance(turn.get("content"), str)
+            ):
+                raise UpstreamUnavailableError(
+                    f"{where}: {EXAMPLES_NAME}[{subset!r}][{index}] should be "
+                    f'{{"role": "{role}", "content": <text>}}'
+                )
+            messages.append({"role": role, "content": turn["content"]})
+        table[str(subset)] = tuple(messages)
+    return table
+
+
+def acbench_examples(metadata: Mapping[str, Any] | None = None) -> WorkedExamples:
+    """ACBench's ``two_shot_example``, read at run time (:func:`read_upstream`: the checkout
+    named by ``acbench_repo`` / ``$ACBENCH_ACBENCH_REPO``, the cache, or one download) and parsed
+    with ``ast``, never imported."""
+    try:
+        source = read_upstream(ACBENCH_REPO, EXAMPLES_FILE, metadata)
+    except UpstreamUnavailableError as err:
+        message = str(err).rstrip(".")
+        raise UpstreamUnavailableError(
+            f"WorfBench's worked examples: {message}.{_CLEAN_HINT}"
+        ) from None
+    try:
+        table = check_examples(literal_assignment(source, EXAMPLES_NAME), source.origin)
+    except UpstreamUnavailableError as err:
+        raise UpstreamUnavailableError(
+            f"WorfBench's worked examples: {err}; expected ACBench's {EXAMPLES_FILE} at "
+            f"{ACBENCH_REPO.describe()}. {ways_to_provide(ACBENCH_REPO)}{_CLEAN_HINT}"
+        ) from None
+    pinned = source.sha256 == EXAMPLES_SHA256
+    if not pinned:
+        logger.warning(
+            "WorfBench: %s differs from ACBench's file at %s (SHA-256 %s); results are marked "
+            "not comparable with the paper",
+            source.origin,
+            ACBENCH_REPO.describe(),
+            source.sha256,
+        )
+    return WorkedExamples(
+        table,
+        {
+            "origin": ACBENCH_REPO.github,
+            "commit": ACBENCH_REPO.commit,
+            "file": f"{EXAMPLES_FILE}:{EXAMPLES_NAME}",
+            "read_from": source.origin,
+            "sha256": source.sha256,
+            "matches_pinned_commit": pinned,
+        },
+        from_acbench=True,
+        as_in_paper=pinned,
+    )
+
+
 @functools.lru_cache(maxsize=1)
-def fewshot_examples() -> dict[str, list[dict[str, str]]]:
-    """Two worked examples per subset, written for ACBench (not taken from the test set)."""
-    with open(Path(__file__).parent / "fewshot.json", encoding="utf-8") as handle:
-        return json.load(handle)
+def project_examples() -> WorkedExamples:
+    """Two worked examples per subset written for this project (not from the test set)."""
+    with open(PROJECT_EXAMPLES_FILE, encoding="utf-8") as handle:
+        table = check_examples(json.load(handle), str(PROJECT_EXAMPLES_FILE))
+    provenance = {"origin": "this project", "file": "acbench_tasks/worfbench/fewshot.json"}
+    return WorkedExamples(table, provenance, from_acbench=False, as_in_paper=False)
 
 
+def uses_acbench_examples(metadata: Mapping[str, Any]) -> bool:
+    """ACBench's examples under the ``acbench`` protocol on real data; ours with the samples
+    (offline, never comparable with the paper) or under ``protocol: clean``."""
+    return task_protocol(metadata) == "acbench" and resolve_source(DATA, metadata).kind != "sample"
+
+
+def worked_examples(metadata: Mapping[str, Any] | None = None) -> WorkedExamples:
+    """The worked examples a run with this metadata puts in its prompts."""
+    metadata = metadata or {}
+    return acbench_examples(metadata) if uses_acbench_examples(metadata) else project_examples()
+
+
+# ----------------------------------------------------------------------------- data
 def record_to_doc(record: Mapping[str, Any], subset: str) -> dict[str, str]:
     """Flatten an upstream record into the fields the task uses; raises on missing fields."""
     turns = record.get("conversations")
@@ -373,25 +527,59 @@ def load_dataset(worfbench_subset: str, **metadata: Any) -> datasets.DatasetDict
 
 
 # ----------------------------------------------------------------------------- lm-eval task
-def build_messages(doc: Mapping[str, str]) -> list[Message]:
-    """System prompt, the subset's two worked examples as turns, then the query."""
-    messages: list[Message] = [{"role": "system", "content": doc["system"]}]
-    for example in fewshot_examples().get(doc["subset"], []):
-        messages.append({"role": "user", "content": example["user"]})
-        messages.append({"role": "assistant", "content": example["assistant"]})
-    messages.append({"role": "user", "content": TURN_PREFIX + doc["user"]})
-    return messages
+def build_messages(doc: Mapping[str, str], examples: Sequence[Message]) -> list[Message]:
+    """The chat turns ACBench's ``node_eval.build_message`` builds for a record.
+
+    The record's system turn, the subset's worked examples as they are, then the record's user
+    turn prefixed by ``"Now it's your turn.\\n"`` (the gold assistant turn is left out).
+    """
+    return [
+        {"role": "system", "content": doc["system"]},
+        *({"role": m["role"], "content": m["content"]} for m in examples),
+        {"role": "user", "content": TURN_PREFIX + doc["user"]},
+    ]
+
+
+def acbench_prompt(messages: Sequence[Message]) -> str:
+    """The text ACBench's runner generated from (``VllmOfflineModel._prepare_prompt``, vLLM
+    ``generate`` on a plain string): one ``role: content`` line per turn joined by newlines, no
+    chat template, nothing after the query."""
+    return "\n".join(f"{m['role']}: {m['content']}" for m in messages)
 
 
 class WorfBenchTask(ChatTask):
     """One WorfBench subset as an lm-eval task.
 
-    Task metadata (YAML ``metadata`` or ``--metadata``) understood here:
-    ``embedding_model`` (default: upstream mpnet when available, else offline MiniLM),
-    ``scoring_mode`` (``exact`` | ``fast``), plus the data-source keys ``data_source`` and
-    ``data_dir``. The model and mode actually used are written back into the task's metadata,
-    so they appear under ``configs`` in the results file.
+    Task metadata (YAML ``metadata`` or ``--metadata``) understood here: ``protocol``
+    (``acbench``: ACBench's worked examples, read from pprp/ACBench; ``clean``: this project's),
+    ``acbench_repo`` (a local checkout of pprp/ACBench), ``embedding_model`` (default: upstream
+    mpnet when available, else offline MiniLM), ``scoring_mode`` (``exact`` | ``fast``), plus
+    the data-source keys ``data_source`` and ``data_dir``. Written back into the task's metadata
+    (``configs`` in the results file): ``protocol``, ``worked_examples`` (their origin),
+    ``data_source``, ``prompt_rendering`` (``acbench_role_lines``, ``transcript`` or
+    ``chat_template``), ``scoring`` and ``comparable_with_paper``.
     """
+
+    protocol: str = "acbench"
+
+    def download(self, dataset_kwargs: dict[str, Any] | None = None, **kwargs: Any) -> None:
+        """Load the records, then the worked examples: any problem stops the run here, before
+        the model is used."""
+        super().download(dataset_kwargs, **kwargs)
+        options = {**(self.config.metadata or {}), **(dataset_kwargs or {})}
+        subset = str(options.get("worfbench_subset"))
+        self.examples = worked_examples(options)
+        self.subset_examples = self.examples.for_subset(subset)
+        source = resolve_source(DATA, options)
+        protocol = self.protocol = task_protocol(options)
+        self.record(
+            protocol=protocol,
+            worked_examples=dict(self.examples.provenance),
+            # Set to false later by a chat template, a system instruction or another embedder.
+            comparable_with_paper=self.examples.as_in_paper
+            and source.kind != "sample"
+            and str(options.get("scoring_mode", "exact")) == "exact",
+        )
 
     def load_documents(self, options: dict[str, Any]) -> tuple[list[dict], dict[str, Any]]:
         docs, provenance = load_sourced_records(str(options.get("worfbench_subset")), options)
@@ -399,19 +587,40 @@ class WorfBenchTask(ChatTask):
         return docs, {}
 
     def doc_to_messages(self, doc: dict) -> list[Message]:
-        return build_messages(doc)
+        return build_messages(doc, self.subset_examples)
+
+    def plain_prompt(self, messages: Sequence[Message]) -> str:
+        if self.protocol == "acbench":
+            return acbench_prompt(messages)
+        return super().plain_prompt(messages)
+
+    def fewshot_context(self, doc: dict, num_fewshot: int, **options: Any) -> Any:
+        """As :class:`ChatTask`; records how the prompt was rendered. ACBench's runs used its
+        ``role: content`` lines (no ``--apply_chat_template``, no ``--system_instruction``)."""
+        templated = bool(options.get("apply_chat_template") and options.get("chat_template"))
+        if templated:
+            rendering = "chat_template"
+        else:
+            rendering = "acbench_role_lines" if self.protocol == "acbench" else "transcript"
+        if self.config.metadata.get("prompt_rendering") != rendering:
+            self.record(prompt_rendering=rendering)
+            if templated or options.get("system_instruction"):
+                self.record(comparable_with_paper=False)
+        return super().fewshot_context(doc, num_fewshot, **options)
 
     def embedded_examples(self) -> int:
         """The subset's worked examples (two), turns of every prompt (:func:`build_messages`)."""
-        subset = (self.config.dataset_kwargs or {}).get("worfbench_subset")
-        return len(fewshot_examples().get(str(subset), []))
+        return len(getattr(self, "subset_examples", ())) // 2
 
     def doc_to_target(self, doc: dict, doc_to_target: Any = None) -> str:
         return doc["gold"]
 
     @functools.cached_property
     def embedder(self) -> SentenceEmbedder:
-        return task_embedder(self.config.metadata)
+        embedder = task_embedder(self.config.metadata)
+        if embedder.model_name != UPSTREAM_EMBEDDING_MODEL:
+            self.record(comparable_with_paper=False)
+        return embedder
 
     def process_results(self, doc: dict, results: Sequence[str]) -> dict[str, float]:
         prediction = results[0] if results else ""
