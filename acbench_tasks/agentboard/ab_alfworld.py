@@ -39,7 +39,7 @@ from acbench_tasks.agentboard.base import (
     unknown_problem_set,
 )
 from acbench_tasks.agentboard.isolated import IsolatedEngine, engine_command
-from acbench_tasks.agentboard.vanilla_agent import PromptParts
+from acbench_tasks.agentboard.vanilla_agent import FromPromptFile
 
 SPLIT = "alfworld/json_2.1.1/valid_unseen"
 #: AgentBoard's task-type prefixes → keys of the prompt file's ``examples``.
@@ -101,8 +101,11 @@ def start_game(game_file: str) -> Any:
     return IsolatedEngine(f"{__name__}:AlfredGame", game_file, pool="alfworld")
 
 
-class AgentBoardAlfWorld(Environment):
+class AgentBoardAlfWorld(FromPromptFile, Environment):
     """One of AgentBoard's 134 ALFWorld games."""
+
+    check_actions = CHECK
+    check_inventory = True
 
     name = "alfworld"
     max_parallel = 16
@@ -154,15 +157,8 @@ class AgentBoardAlfWorld(Environment):
     def goal(self) -> str:
         return self.task
 
-    def instruction(self) -> str:
-        return str(self.problem["prompt"]["instruction"])
-
     def examples(self) -> str:
         return str(self.problem["examples"])
-
-    def prompt_parts(self) -> PromptParts:
-        return PromptParts.from_prompt_file(self.problem["prompt"], examples=self.examples(),
-                                            check_actions=CHECK, check_inventory=True)  # fmt: skip
 
     def reset(self) -> str:
         self.env = start_game(str(self.game_file))

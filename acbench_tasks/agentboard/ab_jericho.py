@@ -40,7 +40,7 @@ from acbench_tasks.agentboard.base import (
     unknown_problem_set,
 )
 from acbench_tasks.agentboard.isolated import IsolatedEngine, engine_command
-from acbench_tasks.agentboard.vanilla_agent import PromptParts
+from acbench_tasks.agentboard.vanilla_agent import FromPromptFile
 
 GAMES = ("905", "acorncourt", "afflicted", "balances", "dragon", "jewel", "library", "omniquest",
          "reverb", "snacktime", "zenon", "zork1", "zork2", "zork3", "detective", "night",
@@ -97,8 +97,10 @@ def _spacy_model() -> bool:
     return bool(spacy.util.is_package("en_core_web_sm"))
 
 
-class AgentBoardJericho(Environment):
+class AgentBoardJericho(FromPromptFile, Environment):
     """One of AgentBoard's 20 Jericho games."""
+
+    check_inventory = True
 
     name = "jericho"
     max_parallel = 16
@@ -141,21 +143,6 @@ class AgentBoardJericho(Environment):
             }
             for game, record in zip(GAMES, records, strict=False)
         ]
-
-    @property
-    def goal(self) -> str:
-        return str(self.problem["goal"])
-
-    def instruction(self) -> str:
-        return str(self.problem["prompt"]["instruction"])
-
-    def examples(self) -> str:
-        return ""
-
-    def prompt_parts(self) -> PromptParts:
-        return PromptParts.from_prompt_file(
-            self.problem["prompt"], check_actions="check valid actions", check_inventory=True
-        )
 
     def reset(self) -> str:
         if importlib.util.find_spec("jericho") is None:

@@ -46,7 +46,7 @@ from acbench_tasks.agentboard.base import (
     unknown_problem_set,
 )
 from acbench_tasks.agentboard.pddl_env import Atom, Operator, StripsSimulator
-from acbench_tasks.agentboard.vanilla_agent import PromptParts
+from acbench_tasks.agentboard.vanilla_agent import FromPromptFile
 
 logger = logging.getLogger(__name__)
 
@@ -177,7 +177,7 @@ def tokenize(text: str) -> list[str]:
 
 
 # ---------------------------------------------------------------------------- the environment
-class AgentBoardPddl(Environment):
+class AgentBoardPddl(FromPromptFile, Environment):
     """One of AgentBoard's 60 PDDL problems."""
 
     name = "pddl"
@@ -247,16 +247,6 @@ class AgentBoardPddl(Environment):
     @property
     def goal(self) -> str:
         return GOAL_PREFIX + ", ".join(sorted(self.text(a) for _, a in self.sim.goal))
-
-    def instruction(self) -> str:
-        return str(self.problem["prompt"]["instruction"])
-
-    def examples(self) -> str:
-        return ""
-
-    def prompt_parts(self) -> PromptParts:
-        return PromptParts.from_prompt_file(self.problem["prompt"],
-                                            check_actions="check valid actions")  # fmt: skip
 
     # ------------------------------------------------------------------ play
     def reset(self) -> str:

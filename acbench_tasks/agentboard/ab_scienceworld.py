@@ -31,7 +31,7 @@ from acbench_tasks.agentboard.base import (
     unknown_problem_set,
 )
 from acbench_tasks.agentboard.scienceworld_env import UNKNOWN_ACTION, open_simulator
-from acbench_tasks.agentboard.vanilla_agent import PromptParts
+from acbench_tasks.agentboard.vanilla_agent import FromPromptFile
 
 SIMPLIFICATIONS = "selfWateringFlowerPots,openContainers,openDoors,noElectricalAction"
 STEP_LIMIT = 30
@@ -46,8 +46,11 @@ def subgoal_progress(matched: list[bool], subgoals: list[str], observation: str)
     return sum(matched) / len(subgoals)
 
 
-class AgentBoardScienceWorld(Environment):
+class AgentBoardScienceWorld(FromPromptFile, Environment):
     """One of AgentBoard's 90 ScienceWorld problems."""
+
+    check_actions = CHECK
+    check_inventory = True
 
     name = "scienceworld"
     max_parallel = 4
@@ -81,21 +84,6 @@ class AgentBoardScienceWorld(Environment):
                 "prompt": prompt,
             }
         return list(labels.values())
-
-    @property
-    def goal(self) -> str:
-        return str(self.problem["goal"])
-
-    def instruction(self) -> str:
-        return str(self.problem["prompt"]["instruction"])
-
-    def examples(self) -> str:
-        return ""
-
-    def prompt_parts(self) -> PromptParts:
-        return PromptParts.from_prompt_file(
-            self.problem["prompt"], check_actions=CHECK, check_inventory=True
-        )
 
     def reset(self) -> str:
         try:

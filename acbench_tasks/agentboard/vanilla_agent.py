@@ -137,6 +137,32 @@ def acbench_wrap(template: str, system: str, user: str) -> str:
 ChatTemplate = Callable[[list[Message]], Any]
 
 
+class FromPromptFile:
+    """Instruction, examples and prompt pieces of one of AgentBoard's environments, from the
+    vanilla agent's prompt file its problems carry (``problem["prompt"]``). Mixed in before
+    :class:`~acbench_tasks.agentboard.base.Environment`."""
+
+    problem: Mapping[str, Any]
+    #: The prompt's help command for actions, and whether the ``inventory`` sentence is added.
+    check_actions: str = "check valid actions"
+    check_inventory: bool = False
+
+    def instruction(self) -> str:
+        return str(self.problem["prompt"]["instruction"])
+
+    def examples(self) -> str:
+        """Empty: the prompt file's own examples are used (AlfWorld's problems bring theirs)."""
+        return ""
+
+    def prompt_parts(self) -> PromptParts:
+        return PromptParts.from_prompt_file(
+            self.problem["prompt"],
+            examples=self.examples() or None,
+            check_actions=self.check_actions,
+            check_inventory=self.check_inventory,
+        )
+
+
 @dataclass
 class Renderer:
     """Turns (system, user) into what the model is given, per protocol.
