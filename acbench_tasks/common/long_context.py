@@ -119,17 +119,7 @@ def model_max_length(metadata: Mapping[str, Any], tokenizer: Any = None) -> int:
     ``max_length`` from the model args or ``--metadata`` wins; then the model config
     (``max_position_embeddings`` and kin), then the tokenizer's ``model_max_length``, then 2048.
     """
-    if metadata.get("max_length"):
-        return int(metadata["max_length"])
-    name = tokenizer_name({k: v for k, v in metadata.items() if k != "tokenizer"})
-    if name and not metadata.get("gguf_file"):
-        from_config = _config_max_length(name)
-        if from_config:
-            return from_config
-    limit = getattr(tokenizer, "model_max_length", None)
-    if isinstance(limit, int) and 0 < limit < _UNBOUNDED:
-        return limit
-    return FALLBACK_MAX_LENGTH
+    return known_window(metadata, tokenizer) or FALLBACK_MAX_LENGTH
 
 
 def known_window(metadata: Mapping[str, Any], tokenizer: Any = None) -> int | None:

@@ -142,13 +142,16 @@ class WeatherWorld(ToolWorld):
             return SPAN_ERROR
         return None
 
-    def _archive(self, daily: str, latitude, longitude, start_date, end_date, *, past: bool):
+    def _span_problem(self, start_date, end_date, *, past: bool) -> str | None:
+        """Why a past (archive) or near (30-day) date span is refused, as upstream says it."""
         if past:
-            problem = self._check_dates(start_date, end_date, past=True)
-            if problem:
-                return False, problem
-        elif not within_30_days(start_date, end_date):
-            return False, SPAN_ERROR
+            return self._check_dates(start_date, end_date, past=True)
+        return None if within_30_days(start_date, end_date) else SPAN_ERROR
+
+    def _archive(self, daily: str, latitude, longitude, start_date, end_date, *, past: bool):
+        problem = self._span_problem(start_date, end_date, past=past)
+        if problem:
+            return False, problem
         params = {
             "latitude": latitude,
             "longitude": longitude,
@@ -169,12 +172,9 @@ class WeatherWorld(ToolWorld):
         return self._archive(daily, latitude, longitude, start_date, end_date, past=False)
 
     def _air_quality(self, latitude, longitude, start_date, end_date, *, past: bool) -> Outcome:
-        if past:
-            problem = self._check_dates(start_date, end_date, past=True)
-            if problem:
-                return False, problem
-        elif not within_30_days(start_date, end_date):
-            return False, SPAN_ERROR
+        problem = self._span_problem(start_date, end_date, past=past)
+        if problem:
+            return False, problem
         params = {
             "latitude": latitude,
             "longitude": longitude,
