@@ -327,7 +327,7 @@ TASKS = {
     "acbench_longbench_trec": 0,  # its few-shot examples are inside the record's context
     "acbench_longgenbench_gsm8k": 8,  # LongGenBench's eight demos
     "acbench_niah": 0,
-    "acbench_realworld_tool_query": 0,
+    "acbench_realworld_tool_query": 1,  # our offline tool world: its one worked example
 }
 
 

@@ -26,6 +26,7 @@ results file says what was run.
 from __future__ import annotations
 
 import json
+import logging
 import os
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -40,7 +41,7 @@ from acbench_core.data_sources import (
     provenance_fields,
 )
 from acbench_tasks.agentboard import data, upstream
-from acbench_tasks.agentboard.base import AGENTBOARD, environment_class
+from acbench_tasks.agentboard.base import AGENTBOARD, environment_class, make_environment
 from acbench_tasks.agentboard.runner import EpisodeConfig, parse_result
 from acbench_tasks.common.chat import ChatTask
 from acbench_tasks.common.metrics import register_mean_metrics
@@ -123,6 +124,9 @@ def load_dataset(agent_env: str, **metadata: Any) -> datasets.DatasetDict:
     )
 
 
+logger = logging.getLogger(__name__)
+
+
 class AgentTask(ChatTask):
     """One environment's problems, each played as a multi-turn episode by ``acbench-agent``."""
 
@@ -162,6 +166,19 @@ class AgentTask(ChatTask):
         kwargs.pop("apply_chat_template", None)
         kwargs.pop("chat_template", None)
         return Instance(request_type=REQUEST_TYPE, doc=doc, arguments=(ctx, {}), idx=0, **kwargs)
+
+    def embedded_examples(self) -> int:
+        """Worked trajectories in the agent's prompt: those of AgentBoard's prompt file (AlfWorld:
+        the problem's own), or the one example of our offline worlds."""
+        docs = self.eval_docs
+        if not len(docs):
+            return 0
+        try:
+            env = make_environment(json.loads(docs[0]["problem"]))
+            return len(env.prompt_parts().examples)
+        except Exception as err:  # a missing engine or file: n-shot unknown, the run goes on
+            logger.debug("%s: cannot count the prompt's examples (%s)", self.config.task, err)
+            return 0
 
     def process_results(self, doc: dict, results: Sequence[str]) -> dict[str, float]:
         metrics = parse_result(results[0] if results else "")
