@@ -18,7 +18,9 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from acbench_core.carbon import add_energy_options
 from acbench_core.models import DEFAULT_MODEL
+from acbench_core.threads import add_threads_option
 
 
 def _cmd_tasks_path(args: argparse.Namespace) -> int:
@@ -109,20 +111,8 @@ def _add_eval_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="do not keep the request cache that lets interrupted runs resume",
     )
-    parser.add_argument(
-        "--threads",
-        type=int,
-        default=None,
-        help="torch CPU threads (default: one per core other processes leave idle)",
-    )
-    parser.add_argument(
-        "--no-energy", action="store_true", help="skip codecarbon energy measurement per task"
-    )
-    parser.add_argument(
-        "--energy-country",
-        default="USA",
-        help="ISO 3166 code of the grid for kg CO2eq (default: USA)",
-    )
+    add_threads_option(parser)
+    add_energy_options(parser, "each task")
 
 
 def _cmd_eval(args: argparse.Namespace) -> int:

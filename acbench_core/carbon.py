@@ -8,6 +8,7 @@ figure, such as a compression run.
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import logging
 import os
@@ -160,3 +161,15 @@ def _figures(data: Any) -> dict[str, Any]:
         if isinstance(value, str) and value:
             out[key] = value
     return out
+
+
+def add_energy_options(parser: argparse.ArgumentParser, measured: str) -> None:
+    """``--no-energy`` and ``--energy-country`` for a command that meters ``measured``."""
+    parser.add_argument(
+        "--no-energy", action="store_true", help=f"skip the codecarbon measurement of {measured}"
+    )
+    parser.add_argument(
+        "--energy-country",
+        default="USA",
+        help="ISO 3166 alpha-3 code of the grid for the CO2eq estimate (default: USA)",
+    )

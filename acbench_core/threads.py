@@ -15,6 +15,7 @@ one block and restores torch's count after it. A count the user gives always win
 
 from __future__ import annotations
 
+import argparse
 import os
 import time
 from collections.abc import Iterator
@@ -120,3 +121,13 @@ def cpu_threads(requested: int | None = None) -> Iterator[ThreadChoice]:
         yield use_cpu_threads(requested)
     finally:
         torch.set_num_threads(previous)
+
+
+def add_threads_option(parser: argparse.ArgumentParser) -> None:
+    """``--threads N`` for a command that runs torch (what :func:`use_cpu_threads` takes)."""
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=None,
+        help="torch CPU threads (default: one per core other processes leave idle)",
+    )

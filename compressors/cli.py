@@ -12,7 +12,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from acbench_core.carbon import add_energy_options
 from acbench_core.models import DEFAULT_MODEL
+from acbench_core.threads import add_threads_option
 from compressors.progress import ProgressDisplay, library_bars_hidden, quiet_libraries
 from compressors.record import CompressionRecord
 
@@ -46,19 +48,8 @@ def add_command(commands: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--no-verify", action="store_true", help="skip the reload + perplexity check"
     )
-    parser.add_argument(
-        "--threads",
-        type=int,
-        help="torch CPU threads (default: one per core other processes leave idle)",
-    )
-    parser.add_argument(
-        "--no-energy", action="store_true", help="skip the codecarbon measurement of the run"
-    )
-    parser.add_argument(
-        "--energy-country",
-        default="USA",
-        help="ISO 3166 code of the grid for g CO2eq (default: USA)",
-    )
+    add_threads_option(parser)
+    add_energy_options(parser, "the run")
     parser.set_defaults(func=run)
 
 

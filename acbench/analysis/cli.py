@@ -6,6 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from acbench_core.threads import add_threads_option
+
 
 def add_command(commands: argparse._SubParsersAction) -> None:
     """Register ``acbench analyze`` (hooked in through ``acbench.cli.EXTRA_COMMANDS``)."""
@@ -40,9 +42,7 @@ def add_command(commands: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--device", default=None, help="cpu, cuda, cuda:1 (default: auto)")
     parser.add_argument("--dtype", default=None, help="float32, bfloat16, ... (default: auto)")
-    parser.add_argument(
-        "--threads", type=int, default=None, help="torch CPU threads (default: one per idle core)"
-    )
+    add_threads_option(parser)
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     parser.set_defaults(func=_cmd_analyze)
 
