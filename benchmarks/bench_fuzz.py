@@ -8,9 +8,9 @@ worker), each answer parsed and applied as the runner does (an ``env_error`` is 
 Each target gets the issue's reproducers, the long adversarial inputs (100,000-200,000
 characters) and random answers built from the parsers' syntax fragments and random code
 points, lone surrogates included, 10,000 inputs in all (``FUZZ_INPUTS=n`` changes the count,
-``FUZZ_SEED`` the seed). Printed per target: inputs, failures (exceptions outside the target's
-contract; the first is shown) and the worst time with the length of the input that took it,
-and the total number of failures.
+``FUZZ_SEED`` the seed, ``FUZZ_ONLY=text`` keeps the targets whose name contains it). Printed
+per target: inputs, failures (exceptions outside the target's contract; the first is shown)
+and the worst time with the length of the input that took it, and the total of failures.
 """
 
 from __future__ import annotations
@@ -40,7 +40,10 @@ def main() -> None:
     )
     print(f"{'target':<42}{'inputs':>8}{'failures':>10}{'worst ms':>10}{'at length':>11}")
     total_failures = 0
+    only = os.environ.get("FUZZ_ONLY", "")
     for name, target in targets().items():
+        if only not in name:
+            continue
         failures, worst, worst_length, first = 0, 0.0, 0, None
         for text in inputs:
             start = time.perf_counter()
