@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 import math
 from pathlib import Path
-from types import SimpleNamespace
 
 import pytest
 import torch
+from fakes import FakeTracker
 
 from acbench_core.carbon import make_tracker as REAL_MAKE_TRACKER
 from compressors import (
@@ -85,28 +85,19 @@ OUR_PRESETS = {
 LINEAR_SUFFIXES = ("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj")
 
 
-class FakeTracker:
-    """codecarbon's start_task/stop_task with fixed figures: 0.002 kWh, 0.5 g CO2eq, 3 s."""
 
-    def __init__(self) -> None:
-        self._conf = {"cpu_model": "Test CPU", "cpu_count": 2, "tracking_mode": "process"}
-
-    def start_task(self, label: str) -> None:
-        self.label = label
-
-    def stop_task(self, label: str) -> SimpleNamespace:
-        assert label == self.label
-        return SimpleNamespace(
-            cpu_energy=0.0015,
-            gpu_energy=0.0,
-            ram_energy=0.0005,
-            energy_consumed=0.002,
-            emissions=0.0005,
-            duration=3.0,
-            country_name="France",
-            country_iso_code="FRA",
-            region="",
-        )
+def _compression_tracker() -> FakeTracker:
+    """0.002 kWh, 0.5 g CO2eq, 3 s per compression, measured in France."""
+    return FakeTracker(
+        cpu_energy=0.0015,
+        ram_energy=0.0005,
+        energy_consumed=0.002,
+        emissions=0.0005,
+        duration=3.0,
+        country_name="France",
+        country_iso_code="FRA",
+        region="",
+    )
 
 
 @pytest.fixture(autouse=True, scope="module")
@@ -116,7 +107,7 @@ def fake_codecarbon():
     import acbench_core.carbon
 
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(acbench_core.carbon, "make_tracker", lambda *a, **k: FakeTracker())
+        patch.setattr(acbench_core.carbon, "make_tracker", lambda *a, **k: _compression_tracker())
         yield
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+from fakes import FakeTracker
 
 from acbench import energy
 
@@ -31,31 +32,6 @@ class FakeLM:
         self.calls.append([r.task_name for r in requests])
         return [(-1.0, True) for _ in requests]
 
-
-class FakeTracker:
-    """codecarbon's start_task/stop_task, with 0.001 kWh (3600 J) per measured call."""
-
-    def __init__(self, fail_stop: bool = False) -> None:
-        self.fail_stop = fail_stop
-        self.active: list[str] = []
-        self._hardware = [SimpleNamespace()]
-        self._conf = {"cpu_model": "Test CPU", "cpu_count": 2, "tracking_mode": "process"}
-
-    def start_task(self, label: str) -> None:
-        self.active.append(label)
-
-    def stop_task(self, label: str):
-        assert self.active.pop() == label
-        if self.fail_stop:
-            return None
-        return SimpleNamespace(
-            cpu_energy=0.0006,
-            gpu_energy=0.0,
-            ram_energy=0.0004,
-            energy_consumed=0.001,
-            emissions=0.0004,
-            duration=2.0,
-        )
 
 
 def _request(task: str, prompt: str, doc_id: int | None = None) -> SimpleNamespace:
