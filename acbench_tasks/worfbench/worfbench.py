@@ -570,14 +570,13 @@ class WorfBenchTask(ChatTask):
         subset = str(options.get("worfbench_subset"))
         self.examples = worked_examples(options)
         self.subset_examples = self.examples.for_subset(subset)
-        source = resolve_source(DATA, options)
         protocol = self.protocol = task_protocol(options)
         self.record(
             protocol=protocol,
             worked_examples=dict(self.examples.provenance),
             # Set to false later by a chat template, a system instruction or another embedder.
             comparable_with_paper=self.examples.as_in_paper
-            and source.kind != "sample"
+            and self.config.metadata.get("data_source_kind") != "sample"  # from load_documents
             and str(options.get("scoring_mode", "exact")) == "exact",
         )
 
