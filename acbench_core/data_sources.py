@@ -189,12 +189,15 @@ def hub_commit(path: Path | str) -> str | None:
     parts = Path(path).parts
     if "snapshots" in parts[:-1]:
         commit = parts[parts.index("snapshots") + 1]
-        return commit if _is_commit(commit) else None
+        return commit if is_commit(commit) else None
     return None
 
 
-def _is_commit(text: str) -> bool:
-    return len(text) == 40 and all(c in "0123456789abcdef" for c in text)
+def is_commit(value: Any) -> bool:
+    """Whether ``value`` is a full git commit id (40 lower-case hex digits)."""
+    return (
+        isinstance(value, str) and len(value) == 40 and all(c in "0123456789abcdef" for c in value)
+    )
 
 
 def local_commit(root: Path, files: Sequence[str] = ()) -> str | None:
@@ -209,7 +212,7 @@ def local_commit(root: Path, files: Sequence[str] = ()) -> str | None:
             first = meta.read_text(encoding="utf-8").splitlines()[0].strip()
         except (OSError, IndexError, UnicodeDecodeError):
             continue
-        if _is_commit(first):
+        if is_commit(first):
             return first
     return _git_head(root)
 
@@ -220,14 +223,14 @@ def _git_head(root: Path) -> str | None:
         head = (git / "HEAD").read_text(encoding="utf-8").strip()
     except (OSError, UnicodeDecodeError):
         return None
-    if _is_commit(head):
+    if is_commit(head):
         return head
     if not head.startswith("ref: "):
         return None
     ref = head[5:].strip()
     try:
         value = (git / ref).read_text(encoding="utf-8").strip()
-        return value if _is_commit(value) else None
+        return value if is_commit(value) else None
     except (OSError, UnicodeDecodeError):
         pass
     try:
@@ -236,7 +239,7 @@ def _git_head(root: Path) -> str | None:
         return None
     for line in lines:
         commit, _, name = line.partition(" ")
-        if name.strip() == ref and _is_commit(commit):
+        if name.strip() == ref and is_commit(commit):
             return commit
     return None
 

@@ -22,7 +22,7 @@ import yaml
 
 from acbench_core.catalog import benchmark_of
 from acbench_core.comparison import Row, compare_runs
-from acbench_core.data_sources import SOURCE_KINDS, Provenance, data_provenance
+from acbench_core.data_sources import SOURCE_KINDS, Provenance, data_provenance, is_commit
 from acbench_core.results import Run, partial_reason
 from compressors.record import CompressionRecord
 
@@ -71,11 +71,6 @@ def task_data(run: Run, task: str) -> Provenance | None:
     return records[0] if records else None
 
 
-def _is_commit(value: Any) -> bool:
-    hexdigits = "0123456789abcdef"
-    return isinstance(value, str) and len(value) == 40 and all(c in hexdigits for c in value)
-
-
 def dataset_on_hub(run: Run, task: str) -> tuple[str | None, str | None, bool]:
     """(dataset id, revision, shown to exist) of a task's data.
 
@@ -94,7 +89,7 @@ def dataset_on_hub(run: Run, task: str) -> tuple[str | None, str | None, bool]:
     record = task_data(run, task)
     if dataset is None or record is None or record.kind not in ("hub", "local"):
         return None, None, False
-    revision = record.revision if _is_commit(record.revision) else None
+    revision = record.revision if is_commit(record.revision) else None
     shown = record.kind == "hub" and record.name == dataset and revision is not None
     return dataset, revision, shown
 
@@ -104,7 +99,7 @@ def data_cell(record: Provenance | None) -> str:
     if record is None:
         return "not recorded"
     revision = record.revision or "unknown revision"
-    if _is_commit(revision):
+    if is_commit(revision):
         revision = revision[:7]
     name = "local copy" if record.kind == "local" else record.name
     return f"{record.kind} {name}@{revision}"

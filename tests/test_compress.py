@@ -85,7 +85,6 @@ OUR_PRESETS = {
 LINEAR_SUFFIXES = ("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj")
 
 
-
 def _compression_tracker() -> FakeTracker:
     """0.002 kWh, 0.5 g CO2eq, 3 s per compression, measured in France."""
     return FakeTracker(

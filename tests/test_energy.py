@@ -33,7 +33,6 @@ class FakeLM:
         return [(-1.0, True) for _ in requests]
 
 
-
 def _request(task: str, prompt: str, doc_id: int | None = None) -> SimpleNamespace:
     request = SimpleNamespace(task_name=task, arguments=(prompt, {}))
     if doc_id is not None:
