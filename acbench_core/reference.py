@@ -19,7 +19,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+
+from acbench_core.results import Run, headline_metric
 
 SOURCE = "ACBench (pprp/ACBench@3c16498, thirdparty/AgentBoard/all_model_results_agentboard.csv)"
 #: The environments of ACBench's real-world average, in its table's order.
@@ -141,21 +142,17 @@ class BesideRow:
     published: dict[str, float | None]  # ACBench method -> value
 
 
-def _our_value(run: Any, task: str, metric: str) -> float | None:
-    entry = run.entry(task) or {}
-    for key, value in entry.items():
-        if key.partition(",")[0] == metric and isinstance(value, int | float):
-            return float(value)
-    return None
+def _our_value(run: Run, task: str, metric: str) -> float | None:
+    key = headline_metric(run, task, prefer=metric)
+    return None if key is None else float(run.entry(task)[key])
 
 
-def beside_published(runs: Sequence[Any], model: str, methods: Sequence[str]) -> list[BesideRow]:
+def beside_published(runs: Sequence[Run], model: str, methods: Sequence[str]) -> list[BesideRow]:
     """Our runs' AgentBoard rates next to ACBench's published ones for ``model`` and each of
     ``methods`` (``none`` = the base model): progress and success per environment of the
     paper's average, the average itself, then AlfWorld (which ACBench did not publish).
 
-    ``runs`` are :class:`acbench_core.results.Run`; their values are never mixed with the
-    published ones."""
+    The runs' values are never mixed with the published ones."""
     published = {
         method: {(r.env, r.metric): r.value for r in published_rows(model, method)}
         for method in methods
@@ -174,7 +171,7 @@ def beside_published(runs: Sequence[Any], model: str, methods: Sequence[str]) ->
     return rows
 
 
-def comparable_with_paper(run: Any) -> bool:
+def comparable_with_paper(run: Run) -> bool:
     """False when any real-world task of ``run`` says it ran on data not comparable with the
     paper's (our offline sample problems)."""
     configs = run.data.get("configs") or {}
@@ -185,7 +182,7 @@ def comparable_with_paper(run: Any) -> bool:
     )
 
 
-def beside_runs(runs: Sequence[Any], model: str | None = None) -> tuple[str, list[BesideRow]]:
+def beside_runs(runs: Sequence[Run], model: str | None = None) -> tuple[str, list[BesideRow]]:
     """:func:`beside_published` for a base run and its variants: the published model is
     ``model`` or the base run's (``runs[0]``); the published methods are ``none`` and those
     matching the variants' labels (:func:`published_method`).
